@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON Feed 1.0 and 1.1 (jsonfeed.org) into the entry model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "feeds_int.h"
+
+struct jparse {
+	const struct feed_limits *lim;
+	const char *base;	/* home_page_url, else the fetch URL */
+	struct feed *feed;
+};
+
+static const char *
+jstr(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Plain text, whether the publisher wrote text or slipped in markup. */
+static char *
+jtext(struct jparse *jp, const char *s)
+{
+	size_t n;
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	t = feed_text_looks_html(s, n)
+	    ? feed_html_to_text(s, n, jp->lim->max_field_bytes)
+	    : feed_text_collapse(s, n, jp->lim->max_field_bytes);
+	if (t != NULL && *t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+static char *
+jurl(struct jparse *jp, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return NULL;
+	return feed_url_resolve(jp->base, s);
+}
+
+static void
+jauthors(json_t *obj, struct feed_strv *out)
+{
+	json_t *list = json_object_get(obj, "authors"), *a;
+	const char *name;
+	size_t i;
+
+	/* 1.1 has an array; 1.0 had one object. */
+	if (json_is_array(list)) {
+		json_array_foreach(list, i, a) {
+			if ((name = jstr(a, "name")) != NULL)
+				feed_strv_add(out, name);
+		}
+	}
+	a = json_object_get(obj, "author");
+	if (json_is_object(a) && (name = jstr(a, "name")) != NULL)
+		feed_strv_add(out, name);
+}
+
+static void
+jattachments(struct jparse *jp, json_t *item, struct feed_entry *e)
+{
+	json_t *list = json_object_get(item, "attachments"), *a, *size;
+	size_t i;
+
+	if (!json_is_array(list))
+		return;
+	json_array_foreach(list, i, a) {
+		char *url = jurl(jp, jstr(a, "url"));
+
+		if (url == NULL)
+			continue;
+		size = json_object_get(a, "size_in_bytes");
+		feed_enclosure_add(e, url, jstr(a, "mime_type"),
+		    json_is_integer(size) ? json_integer_value(size) : -1);
+		free(url);
+	}
+}
+
+static int64_t
+jdate(json_t *item, const char *key)
+{
+	const char *s = jstr(item, key);
+	int64_t t;
+
+	if (s == NULL || feed_date_parse(s, &t) != SH_OK)
+		return FEED_TIME_NONE;
+	return t;
+}
+
+static void
+jitem(struct jparse *jp, json_t *item)
+{
+	struct feed_entry *e;
+	json_t *id, *tags, *tag;
+	const char *html, *text, *lang;
+	size_t i;
+
+	if (!json_is_object(item)) {
+		jp->feed->recovered |= FEED_RECOVERED_JSON;
+		return;
+	}
+	if ((e = feed_entry_add(jp->feed, jp->lim)) == NULL)
+		return;
+	id = json_object_get(item, "id");
+	if (json_is_string(id) && *json_string_value(id) != '\0')
+		e->id = xstrdup(json_string_value(id));
+	else if (json_is_integer(id))
+		e->id = xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(id));
+	e->link = jurl(jp, jstr(item, "url"));
+	if (e->link == NULL)
+		e->link = jurl(jp, jstr(item, "external_url"));
+	e->title = jtext(jp, jstr(item, "title"));
+	e->published = jdate(item, "date_published");
+	e->updated = jdate(item, "date_modified");
+	jauthors(item, &e->authors);
+	html = jstr(item, "content_html");
+	text = jstr(item, "content_text");
+	e->summary = jtext(jp, jstr(item, "summary"));
+	if (e->summary == NULL && text != NULL)
+		e->summary = jtext(jp, text);
+	if (e->summary == NULL && html != NULL)
+		e->summary = feed_html_to_text(html, strlen(html),
+		    jp->lim->max_field_bytes);
+	if (html != NULL)
+		e->content_html = feed_html_sanitize(html, strlen(html),
+		    e->link != NULL ? e->link : jp->base,
+		    jp->lim->max_field_bytes);
+	else if (text != NULL)
+		e->content_html = feed_html_escape(text, strlen(text),
+		    jp->lim->max_field_bytes);
+	tags = json_object_get(item, "tags");
+	if (json_is_array(tags)) {
+		json_array_foreach(tags, i, tag) {
+			if (json_is_string(tag))
+				feed_strv_add(&e->categories,
+				    json_string_value(tag));
+		}
+	}
+	jattachments(jp, item, e);
+	if ((lang = jstr(item, "language")) != NULL)
+		e->language = xstrdup(lang);
+}
+
+static enum feed_format
+jversion(json_t *root)
+{
+	const char *v = jstr(root, "version");
+
+	if (v == NULL || strncmp(v, "https://jsonfeed.org/version/", 29) != 0)
+		return FEED_FORMAT_UNKNOWN;
+	v += 29;
+	if (strcmp(v, "1") == 0 || strcmp(v, "1.0") == 0)
+		return FEED_FORMAT_JSONFEED10;
+	return FEED_FORMAT_JSONFEED11;
+}
+
+int
+feed_parse_json(const char *buf, size_t len, const char *base_url,
+    const struct feed_limits *lim, struct feed **out, char **err)
+{
+	struct jparse jp = {.lim = lim};
+	json_error_t jerr;
+	json_t *root, *items, *item;
+	int rc = SH_OK;
+	size_t i;
+
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &jerr);
+	if (root == NULL) {
+		if (err != NULL)
+			*err = xasprintf("invalid JSON at line %d column %d: "
+					 "%s",
+			    jerr.line, jerr.column, jerr.text);
+		return SH_EPARSE;
+	}
+	items = json_object_get(root, "items");
+	if (!json_is_object(root) || (jversion(root) == FEED_FORMAT_UNKNOWN &&
+					 !json_is_array(items))) {
+		if (err != NULL)
+			*err = xstrdup("not a feed: JSON without a JSON Feed "
+				       "version or items");
+		rc = SH_ENOTFEED;
+		goto out;
+	}
+	jp.feed = feed_new();
+	jp.feed->format = jversion(root);
+	if (jp.feed->format == FEED_FORMAT_UNKNOWN) {
+		jp.feed->format = FEED_FORMAT_JSONFEED11;
+		jp.feed->recovered |= FEED_RECOVERED_JSON;
+	}
+	jp.feed->link = feed_url_resolve(base_url, jstr(root, "home_page_url"));
+	jp.feed->self = feed_url_resolve(base_url, jstr(root, "feed_url"));
+	jp.base = jp.feed->link != NULL ? jp.feed->link : base_url;
+	jp.feed->title = jtext(&jp, jstr(root, "title"));
+	jp.feed->description = jtext(&jp, jstr(root, "description"));
+	if (jstr(root, "language") != NULL)
+		jp.feed->language = xstrdup(jstr(root, "language"));
+	jauthors(root, &jp.feed->authors);
+	if (json_is_array(items)) {
+		json_array_foreach(items, i, item) {
+			jitem(&jp, item);
+		}
+	} else {
+		jp.feed->recovered |= FEED_RECOVERED_JSON;
+	}
+	feed_finish(jp.feed);
+	*out = jp.feed;
+out:
+	json_decref(root);
+	return rc;
+}

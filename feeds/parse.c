@@ -1,0 +1,1729 @@
+/* SPDX-License-Identifier: MIT */
+/* The XML feed parser: RSS 0.9x, 1.0 and 2.0 and Atom 0.3 and 1.0 in one SAX2 pass. */
+
+/*
+ * One streaming pass over libxml2's SAX2 events, no tree.  The idea:
+ *
+ * - Every element is classified once into (vocabulary, name).  RSS, RDF and
+ *   Atom elements share one "core" vocabulary, matched case-insensitively,
+ *   because feeds in the wild mix them freely (atom:link in RSS, RSS
+ *   <description> in Atom, <Title> in upper case).  Extension vocabularies
+ *   (Dublin Core, content, media, sy, itunes, XHTML) are told apart by
+ *   namespace URI, or by their conventional prefix when the feed forgot to
+ *   declare it.
+ * - A text field is "captured": from its start tag to its end tag the
+ *   character data goes into one buffer.  Child elements inside a captured
+ *   field (inline XHTML, unescaped HTML in an RSS description) are written
+ *   back into the buffer as markup, and from then on the buffer is HTML.
+ *   At the end tag the buffer becomes plain text or sanitized HTML
+ *   according to the field and its declared or guessed type.
+ * - Context is a few depths: inside an entry, inside a person (Atom
+ *   author), inside a container whose titles and links are not the feed's
+ *   (image, textInput, source, contributor).  xml:base and xml:lang are
+ *   kept on a stack of frames, one per open element.
+ * - libxml2 runs in recovery mode without network access, without
+ *   external entities and without entity substitution.  HTML entities that
+ *   XML does not declare (&nbsp;) are served by our getEntity callback as
+ *   predefined entities.  After each error the context is marked
+ *   well-formed again: libxml2 otherwise stops delivering entity text once
+ *   a document has had one error.
+ *
+ * Tried and rejected: the xmlReader interface (simpler, but about half the
+ * speed of SAX2 on real feeds) and building a tree (memory proportional to
+ * the document, and no faster).
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+#include "feeds_int.h"
+
+/* Vocabularies. */
+enum voc {
+	VOC_CORE,	/* no namespace, RSS 0.90/1.0/2.0, Atom 0.3/1.0 */
+	VOC_DC,		/* Dublin Core elements and terms */
+	VOC_CONTENT,	/* content:encoded */
+	VOC_MEDIA,	/* Media RSS */
+	VOC_SY,		/* syndication module */
+	VOC_ITUNES,	/* podcasts */
+	VOC_XHTML,	/* xhtml:body in RSS */
+	VOC_RDF,	/* rdf:RDF */
+	VOC_OTHER
+};
+
+/* Element names that mean something to us. */
+enum el {
+	EL_OTHER,
+	EL_AUTHOR,
+	EL_BODY,
+	EL_CATEGORY,
+	EL_CHANNEL,
+	EL_CONTENT,
+	EL_CONTRIBUTOR,
+	EL_CREATED,
+	EL_CREATOR,
+	EL_DATE,
+	EL_DAY,
+	EL_DESCRIPTION,
+	EL_EMAIL,
+	EL_ENCLOSURE,
+	EL_ENCODED,
+	EL_ENTRY,
+	EL_FEED,
+	EL_GUID,
+	EL_HOUR,
+	EL_ID,
+	EL_IMAGE,
+	EL_ISSUED,
+	EL_ITEM,
+	EL_LANGUAGE,
+	EL_LASTBUILDDATE,
+	EL_LINK,
+	EL_MANAGINGEDITOR,
+	EL_MODIFIED,
+	EL_NAME,
+	EL_PUBDATE,
+	EL_PUBLISHED,
+	EL_RDF,
+	EL_RSS,
+	EL_SKIPDAYS,
+	EL_SKIPHOURS,
+	EL_SOURCE,
+	EL_SUBJECT,
+	EL_SUBTITLE,
+	EL_SUMMARY,
+	EL_TAGLINE,
+	EL_TEXTINPUT,
+	EL_THUMBNAIL,
+	EL_TITLE,
+	EL_TTL,
+	EL_UPDATED,
+	EL_UPDATEFREQUENCY,
+	EL_UPDATEPERIOD
+};
+
+/* What a captured text becomes. */
+enum field {
+	FLD_NONE,
+	FLD_TITLE,
+	FLD_LINK,
+	FLD_DESCRIPTION, /* RSS description: summary, and content if HTML */
+	FLD_SUMMARY,
+	FLD_CONTENT,
+	FLD_ID,
+	FLD_PUBLISHED,
+	FLD_UPDATED,
+	FLD_DCDATE,
+	FLD_LANGUAGE,
+	FLD_CATEGORY,
+	FLD_AUTHOR,	/* an author as text, or an Atom person's text */
+	FLD_PERSON_NAME,
+	FLD_PERSON_EMAIL,
+	FLD_TTL,
+	FLD_SYPERIOD,
+	FLD_SYFREQ,
+	FLD_HOUR,
+	FLD_DAY
+};
+
+/* How the captured text is typed. */
+enum ctype {
+	CT_TEXT,   /* plain text */
+	CT_HTML,   /* escaped HTML */
+	CT_XHTML,  /* inline markup, wrapper div dropped */
+	CT_GUESS,  /* RSS: HTML if it looks like HTML */
+	CT_BASE64, /* Atom 0.3 mode="base64" */
+	CT_RAW	   /* identifiers, dates, numbers: trimmed only */
+};
+
+struct frame {
+	char *base;	 /* effective xml:base, owned when own_base */
+	char *lang;	 /* effective xml:lang, owned when own_lang */
+	bool own_base;
+	bool own_lang;
+	uint8_t voc;
+	uint8_t el;
+};
+
+struct capture {
+	int depth;		/* depth of the captured element, -1 if none */
+	enum field field;
+	enum ctype type;
+	bool plain_type;	/* base64 payload declared text/plain */
+	bool markup;		/* child elements were written: buf is HTML */
+	int wrapper;		/* depth of a dropped XHTML wrapper div, or -1 */
+	bool title_from_dc;	/* dc:title, overridden by a core title */
+	struct sh_buf buf;
+};
+
+/* An entity served to libxml2 for an HTML name XML does not declare. */
+struct html_entity {
+	xmlEntity ent;
+	xmlChar name[36];
+	xmlChar text[40]; /* its UTF-8, or "&name;" when unknown */
+};
+
+struct parser {
+	xmlParserCtxtPtr ctxt;
+	const struct feed_limits *lim;
+	struct feed *feed;
+	const char *doc_base;	/* --base, the fetch URL */
+	int err;		/* SH_OK, or why parsing stopped */
+
+	struct frame *frames;	/* frames[0] is the document */
+	int depth;
+
+	struct feed_entry *entry; /* entry being built, or NULL */
+	int entry_depth;	/* -1 outside entries */
+	bool entry_dropped;	/* over the limit: ignore its contents */
+	int skip_depth;		/* inside image, source...: -1 if not */
+	int person_depth;	/* inside an Atom person: -1 if not */
+	int skiphours_depth;
+	int skipdays_depth;
+
+	struct capture cap;
+
+	/* Per-entry state resolved at its end tag. */
+	char *guid;
+	bool guid_permalink;
+	int64_t dcdate;
+	char *desc_html;	/* RSS description that was HTML */
+	bool title_from_dc;
+	bool summary_from_dc;
+	bool link_rel_alternate;
+	char *person_name;
+	char *person_email;
+	bool person_structured;
+
+	/* Feed-level values folded in at the end. */
+	int64_t feed_pubdate;
+	int64_t feed_dcdate;
+	int sy_period;		/* minutes per period, or 0 */
+	int sy_freq;
+
+	struct html_entity *ents[64];
+	size_t nents;
+};
+
+/* Namespaces. */
+
+static const struct {
+	const char *uri;
+	enum voc voc;
+} ns_uris[] = {
+    {"http://www.w3.org/2005/Atom", VOC_CORE},
+    {"http://purl.org/atom/ns#", VOC_CORE},
+    {"http://purl.org/rss/1.0/", VOC_CORE},
+    {"http://my.netscape.com/rdf/simple/0.9/", VOC_CORE},
+    {"http://backend.userland.com/rss2", VOC_CORE},
+    {"http://backend.userland.com/rss", VOC_CORE},
+    {"http://purl.org/net/rss1.1#", VOC_CORE},
+    {"http://purl.org/dc/elements/1.1/", VOC_DC},
+    {"http://purl.org/dc/elements/1.0/", VOC_DC},
+    {"http://purl.org/dc/terms/", VOC_DC},
+    {"http://purl.org/rss/1.0/modules/content/", VOC_CONTENT},
+    {"http://search.yahoo.com/mrss/", VOC_MEDIA},
+    {"http://search.yahoo.com/mrss", VOC_MEDIA},
+    {"http://video.search.yahoo.com/mrss", VOC_MEDIA},
+    {"http://video.search.yahoo.com/mrss/", VOC_MEDIA},
+    {"http://purl.org/rss/1.0/modules/syndication/", VOC_SY},
+    {"http://www.itunes.com/dtds/podcast-1.0.dtd", VOC_ITUNES},
+    {"http://www.w3.org/1999/xhtml", VOC_XHTML},
+    {"http://www.w3.org/1999/02/22-rdf-syntax-ns#", VOC_RDF},
+};
+
+/* Prefixes feeds use without declaring them. */
+static const struct {
+	const char *prefix;
+	enum voc voc;
+} ns_prefixes[] = {
+    {"atom", VOC_CORE},
+    {"rss", VOC_CORE},
+    {"dc", VOC_DC},
+    {"dcterms", VOC_DC},
+    {"content", VOC_CONTENT},
+    {"media", VOC_MEDIA},
+    {"sy", VOC_SY},
+    {"itunes", VOC_ITUNES},
+    {"xhtml", VOC_XHTML},
+    {"rdf", VOC_RDF},
+};
+
+static enum voc
+classify_voc(struct parser *p, const xmlChar *prefix, const xmlChar *uri)
+{
+	size_t i;
+
+	if (uri != NULL) {
+		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
+			if (strcmp((const char *)uri, ns_uris[i].uri) == 0)
+				return ns_uris[i].voc;
+		/* Case and trailing-slash variants of the known ones. */
+		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
+			if (sh_strcaseeq((const char *)uri, ns_uris[i].uri))
+				return ns_uris[i].voc;
+		return VOC_OTHER;
+	}
+	if (prefix == NULL)
+		return VOC_CORE;
+	p->feed->recovered |= FEED_RECOVERED_NAMESPACE;
+	for (i = 0; i < sizeof(ns_prefixes) / sizeof(ns_prefixes[0]); i++)
+		if (sh_strcaseeq((const char *)prefix, ns_prefixes[i].prefix))
+			return ns_prefixes[i].voc;
+	return VOC_OTHER;
+}
+
+static const struct {
+	const char *name;
+	enum el el;
+} core_names[] = {
+    {"author", EL_AUTHOR},
+    {"category", EL_CATEGORY},
+    {"channel", EL_CHANNEL},
+    {"content", EL_CONTENT},
+    {"contributor", EL_CONTRIBUTOR},
+    {"created", EL_CREATED},
+    {"description", EL_DESCRIPTION},
+    {"email", EL_EMAIL},
+    {"enclosure", EL_ENCLOSURE},
+    {"entry", EL_ENTRY},
+    {"feed", EL_FEED},
+    {"guid", EL_GUID},
+    {"id", EL_ID},
+    {"image", EL_IMAGE},
+    {"issued", EL_ISSUED},
+    {"item", EL_ITEM},
+    {"language", EL_LANGUAGE},
+    {"lastbuilddate", EL_LASTBUILDDATE},
+    {"link", EL_LINK},
+    {"managingeditor", EL_MANAGINGEDITOR},
+    {"modified", EL_MODIFIED},
+    {"name", EL_NAME},
+    {"pubdate", EL_PUBDATE},
+    {"published", EL_PUBLISHED},
+    {"rdf", EL_RDF},
+    {"rss", EL_RSS},
+    {"skipdays", EL_SKIPDAYS},
+    {"skiphours", EL_SKIPHOURS},
+    {"source", EL_SOURCE},
+    {"subtitle", EL_SUBTITLE},
+    {"summary", EL_SUMMARY},
+    {"tagline", EL_TAGLINE},
+    {"textinput", EL_TEXTINPUT},
+    {"title", EL_TITLE},
+    {"ttl", EL_TTL},
+    {"updated", EL_UPDATED},
+    {"hour", EL_HOUR},
+    {"day", EL_DAY},
+};
+
+static enum el
+classify_core(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(core_names) / sizeof(core_names[0]); i++)
+		if (sh_strcaseeq(name, core_names[i].name))
+			return core_names[i].el;
+	return EL_OTHER;
+}
+
+static enum el
+classify_el(enum voc voc, const char *name)
+{
+	switch (voc) {
+	case VOC_CORE:
+		return classify_core(name);
+	case VOC_DC:
+		if (strcmp(name, "date") == 0)
+			return EL_DATE;
+		if (strcmp(name, "creator") == 0)
+			return EL_CREATOR;
+		if (strcmp(name, "subject") == 0)
+			return EL_SUBJECT;
+		if (strcmp(name, "title") == 0 ||
+		    strcmp(name, "description") == 0 ||
+		    strcmp(name, "language") == 0 ||
+		    strcmp(name, "modified") == 0 ||
+		    strcmp(name, "issued") == 0 ||
+		    strcmp(name, "created") == 0 ||
+		    strcmp(name, "contributor") == 0)
+			return classify_core(name);
+		return EL_OTHER;
+	case VOC_CONTENT:
+		return strcmp(name, "encoded") == 0 ? EL_ENCODED : EL_OTHER;
+	case VOC_MEDIA:
+		if (strcmp(name, "content") == 0)
+			return EL_CONTENT;
+		if (strcmp(name, "thumbnail") == 0)
+			return EL_THUMBNAIL;
+		return EL_OTHER;
+	case VOC_SY:
+		if (strcmp(name, "updatePeriod") == 0)
+			return EL_UPDATEPERIOD;
+		if (strcmp(name, "updateFrequency") == 0)
+			return EL_UPDATEFREQUENCY;
+		return EL_OTHER;
+	case VOC_XHTML:
+		return strcmp(name, "body") == 0 ? EL_BODY : EL_OTHER;
+	case VOC_RDF:
+		return strcmp(name, "RDF") == 0 ? EL_RDF : EL_OTHER;
+	case VOC_ITUNES:
+		if (strcmp(name, "author") == 0)
+			return EL_CREATOR;
+		return EL_OTHER;
+	case VOC_OTHER:
+		break;
+	}
+	return EL_OTHER;
+}
+
+/* Attributes as SAX2 passes them: 5 pointers each, values not terminated. */
+
+static char *
+attr_get(const xmlChar **attrs, int nattrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (sh_strcaseeq((const char *)a[0], name))
+			return xstrndup((const char *)a[3],
+			    (size_t)(a[4] - a[3]));
+	}
+	return NULL;
+}
+
+static char *
+attr_get_xml(const xmlChar **attrs, int nattrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		if (a[1] != NULL && strcmp((const char *)a[1], "xml") == 0 &&
+		    strcmp((const char *)a[0], name) == 0)
+			return xstrndup((const char *)a[3],
+			    (size_t)(a[4] - a[3]));
+	}
+	return NULL;
+}
+
+static bool
+attr_has(const xmlChar **attrs, int nattrs, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nattrs; i++)
+		if (sh_strcaseeq((const char *)attrs[5 * i], name))
+			return true;
+	return false;
+}
+
+static bool
+attr_is(const xmlChar **attrs, int nattrs, const char *name,
+    const char *value)
+{
+	char *v = attr_get(attrs, nattrs, name);
+	bool eq = v != NULL && sh_strcaseeq(v, value);
+
+	free(v);
+	return eq;
+}
+
+static char *
+trimmed(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+			    s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	return n > 0 ? xstrndup(s, n) : NULL;
+}
+
+static const char *
+cur_base(struct parser *p)
+{
+	return p->frames[p->depth].base;
+}
+
+/* An absolute URL, or the reference kept for feed_finish() to resolve. */
+static char *
+resolve(struct parser *p, const char *ref)
+{
+	char *t = trimmed(ref), *abs;
+
+	if (t == NULL)
+		return NULL;
+	if (cur_base(p) == NULL)
+		return t;
+	abs = feed_url_resolve(cur_base(p), t);
+	free(t);
+	return abs;
+}
+
+static void
+stop(struct parser *p, int err)
+{
+	if (p->err == SH_OK)
+		p->err = err;
+	xmlStopParser(p->ctxt);
+}
+
+/* Frames. */
+
+static void
+frame_push(struct parser *p, const xmlChar **attrs, int nattrs, enum voc voc,
+    enum el el)
+{
+	struct frame *parent = &p->frames[p->depth];
+	struct frame *f = &p->frames[++p->depth];
+	char *base, *lang;
+
+	f->voc = (uint8_t)voc;
+	f->el = (uint8_t)el;
+	f->base = parent->base;
+	f->own_base = false;
+	f->lang = parent->lang;
+	f->own_lang = false;
+	if (nattrs == 0)
+		return;
+	if ((base = attr_get_xml(attrs, nattrs, "base")) != NULL) {
+		char *t = trimmed(base);
+
+		free(base);
+		if (t != NULL) {
+			f->base = parent->base != NULL
+			    ? feed_url_resolve(parent->base, t)
+			    : xstrdup(t);
+			f->own_base = f->base != NULL;
+			free(t);
+		}
+	}
+	if ((lang = attr_get_xml(attrs, nattrs, "lang")) != NULL) {
+		f->lang = trimmed(lang);
+		f->own_lang = f->lang != NULL;
+		free(lang);
+	}
+}
+
+static void
+frame_pop(struct parser *p)
+{
+	struct frame *f = &p->frames[p->depth];
+
+	if (f->own_base)
+		free(f->base);
+	if (f->own_lang)
+		free(f->lang);
+	p->depth--;
+}
+
+/* Captures. */
+
+static void
+cap_begin(struct parser *p, enum field field, enum ctype type)
+{
+	p->cap.depth = p->depth;
+	p->cap.field = field;
+	p->cap.type = type;
+	p->cap.plain_type = false;
+	p->cap.markup = false;
+	p->cap.wrapper = -1;
+	sh_buf_reset(&p->cap.buf);
+}
+
+static void
+cap_append(struct parser *p, const char *s, size_t n)
+{
+	if (sh_buf_append(&p->cap.buf, s, n) != SH_OK)
+		p->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+}
+
+static void
+cap_append_escaped(struct parser *p, const char *s, size_t n, bool attr)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *rep = NULL;
+
+		switch (s[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = attr ? "&quot;" : NULL;
+			break;
+		}
+		if (rep == NULL)
+			continue;
+		cap_append(p, s + start, i - start);
+		cap_append(p, rep, strlen(rep));
+		start = i + 1;
+	}
+	cap_append(p, s + start, n - start);
+}
+
+/* The buffer turns into HTML: escape the text gathered so far. */
+static void
+cap_to_markup(struct parser *p)
+{
+	char *text;
+	size_t len;
+
+	if (p->cap.markup)
+		return;
+	p->cap.markup = true;
+	len = p->cap.buf.len;
+	if (len == 0)
+		return;
+	text = xstrndup(p->cap.buf.data, len);
+	sh_buf_reset(&p->cap.buf);
+	/* Escaped HTML declared as such is already markup. */
+	if (p->cap.type == CT_HTML || (p->cap.type == CT_GUESS &&
+					  feed_text_looks_html(text, len)))
+		cap_append(p, text, len);
+	else
+		cap_append_escaped(p, text, len, false);
+	free(text);
+}
+
+static void
+cap_start_tag(struct parser *p, const xmlChar *name, const xmlChar **attrs,
+    int nattrs)
+{
+	int i;
+
+	/* Atom's type="xhtml" wraps the content in one div: not content. */
+	if (p->cap.type == CT_XHTML && p->depth == p->cap.depth + 1 &&
+	    p->cap.wrapper < 0 && p->cap.buf.len == 0 &&
+	    strcmp((const char *)name, "div") == 0) {
+		p->cap.wrapper = p->depth;
+		p->cap.markup = true;
+		return;
+	}
+	cap_to_markup(p);
+	cap_append(p, "<", 1);
+	cap_append(p, (const char *)name, strlen((const char *)name));
+	for (i = 0; i < nattrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+
+		cap_append(p, " ", 1);
+		cap_append(p, (const char *)a[0], strlen((const char *)a[0]));
+		cap_append(p, "=\"", 2);
+		cap_append_escaped(p, (const char *)a[3],
+		    (size_t)(a[4] - a[3]), true);
+		cap_append(p, "\"", 1);
+	}
+	cap_append(p, ">", 1);
+}
+
+static void
+cap_end_tag(struct parser *p, const xmlChar *name)
+{
+	if (p->depth == p->cap.wrapper) {
+		p->cap.wrapper = -2; /* at most one wrapper */
+		return;
+	}
+	if (htmlTagLookup(name) != NULL && htmlTagLookup(name)->empty)
+		return;
+	cap_append(p, "</", 2);
+	cap_append(p, (const char *)name, strlen((const char *)name));
+	cap_append(p, ">", 1);
+}
+
+/* Text value of the capture: plain text for every field but content. */
+static char *
+cap_text(struct parser *p, const char *s, size_t n, bool html)
+{
+	char *t;
+
+	if (html)
+		t = feed_html_to_text(s, n, p->lim->max_field_bytes);
+	else
+		t = feed_text_collapse(s, n, p->lim->max_field_bytes);
+	if (t != NULL && *t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+static const char *
+content_base(struct parser *p)
+{
+	return cur_base(p) != NULL ? cur_base(p) : p->feed->link;
+}
+
+static char *
+cap_html(struct parser *p, const char *s, size_t n, bool html)
+{
+	if (html)
+		return feed_html_sanitize(s, n, content_base(p),
+		    p->lim->max_field_bytes);
+	return feed_html_escape(s, n, p->lim->max_field_bytes);
+}
+
+static void
+set_if_null(char **slot, char *value)
+{
+	if (*slot == NULL)
+		*slot = value;
+	else
+		free(value);
+}
+
+static int64_t
+parse_date(const char *s)
+{
+	int64_t t;
+
+	return feed_date_parse(s, &t) == SH_OK ? t : FEED_TIME_NONE;
+}
+
+static void
+apply_date(struct parser *p, enum field field, const char *s)
+{
+	int64_t t = parse_date(s);
+	struct feed_entry *e = p->entry;
+
+	if (t == FEED_TIME_NONE)
+		return;
+	if (e != NULL) {
+		if (field == FLD_PUBLISHED && e->published == FEED_TIME_NONE)
+			e->published = t;
+		else if (field == FLD_UPDATED && e->updated == FEED_TIME_NONE)
+			e->updated = t;
+		else if (field == FLD_DCDATE && p->dcdate == FEED_TIME_NONE)
+			p->dcdate = t;
+		return;
+	}
+	if (field == FLD_PUBLISHED && p->feed_pubdate == FEED_TIME_NONE)
+		p->feed_pubdate = t;
+	else if (field == FLD_UPDATED && p->feed->updated == FEED_TIME_NONE)
+		p->feed->updated = t;
+	else if (field == FLD_DCDATE && p->feed_dcdate == FEED_TIME_NONE)
+		p->feed_dcdate = t;
+}
+
+static int
+sy_period_minutes(const char *s)
+{
+	if (sh_strcaseeq(s, "hourly"))
+		return 60;
+	if (sh_strcaseeq(s, "daily"))
+		return 24 * 60;
+	if (sh_strcaseeq(s, "weekly"))
+		return 7 * 24 * 60;
+	if (sh_strcaseeq(s, "monthly"))
+		return 30 * 24 * 60;
+	if (sh_strcaseeq(s, "yearly"))
+		return 365 * 24 * 60;
+	return 0;
+}
+
+static void
+apply_skip_day(struct parser *p, const char *s)
+{
+	static const char *days[] = {"sunday", "monday", "tuesday",
+	    "wednesday", "thursday", "friday", "saturday"};
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (sh_strcaseeq(s, days[i]))
+			p->feed->skip_days |= (uint8_t)(1u << i);
+}
+
+static void
+apply_raw(struct parser *p, enum field field, char *v)
+{
+	struct feed_entry *e = p->entry;
+	long n;
+
+	switch (field) {
+	case FLD_LINK:
+		if (e != NULL)
+			set_if_null(&e->link, resolve(p, v));
+		else
+			set_if_null(&p->feed->link, resolve(p, v));
+		break;
+	case FLD_ID:
+		if (e != NULL)
+			set_if_null(&p->guid, xstrdup(v));
+		break;
+	case FLD_PUBLISHED:
+	case FLD_UPDATED:
+	case FLD_DCDATE:
+		apply_date(p, field, v);
+		break;
+	case FLD_LANGUAGE:
+		if (e != NULL)
+			set_if_null(&e->language, xstrdup(v));
+		else
+			set_if_null(&p->feed->language, xstrdup(v));
+		break;
+	case FLD_CATEGORY:
+		if (e != NULL)
+			feed_strv_add(&e->categories, v);
+		break;
+	case FLD_TTL:
+		n = strtol(v, NULL, 10);
+		if (n > 0 && n < 1000000)
+			p->feed->ttl_minutes = (int)n;
+		break;
+	case FLD_SYPERIOD:
+		p->sy_period = sy_period_minutes(v);
+		break;
+	case FLD_SYFREQ:
+		n = strtol(v, NULL, 10);
+		if (n > 0 && n < 100000)
+			p->sy_freq = (int)n;
+		break;
+	case FLD_HOUR:
+		n = strtol(v, NULL, 10);
+		if (n >= 0 && n <= 24)
+			p->feed->skip_hours |= 1u << (n % 24);
+		break;
+	case FLD_DAY:
+		apply_skip_day(p, v);
+		break;
+	case FLD_PERSON_NAME:
+		set_if_null(&p->person_name, xstrdup(v));
+		break;
+	case FLD_PERSON_EMAIL:
+		set_if_null(&p->person_email, xstrdup(v));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+add_author(struct parser *p, const char *s)
+{
+	char *name = feed_person_name(s);
+
+	if (name == NULL)
+		return;
+	feed_strv_add(p->entry != NULL ? &p->entry->authors
+				       : &p->feed->authors,
+	    name);
+	free(name);
+}
+
+static void
+apply_text(struct parser *p, enum field field, const char *s, size_t n,
+    bool html)
+{
+	struct feed_entry *e = p->entry;
+	char *t;
+
+	switch (field) {
+	case FLD_TITLE:
+		t = cap_text(p, s, n, html);
+		if (t == NULL)
+			break;
+		if (e != NULL) {
+			if (e->title != NULL && p->title_from_dc &&
+			    !p->cap.title_from_dc) {
+				feed_str_set(&e->title, t);
+				p->title_from_dc = false;
+				break;
+			}
+			if (e->title == NULL)
+				p->title_from_dc = p->cap.title_from_dc;
+			set_if_null(&e->title, t);
+		} else {
+			set_if_null(&p->feed->title, t);
+		}
+		break;
+	case FLD_DESCRIPTION:
+	case FLD_SUMMARY:
+		t = cap_text(p, s, n, html);
+		if (e == NULL) {
+			set_if_null(&p->feed->description, t);
+			break;
+		}
+		set_if_null(&e->summary, t);
+		/* An RSS description that is HTML is the content too, unless
+		 * content:encoded brings the full text. */
+		if (field == FLD_DESCRIPTION && p->desc_html == NULL && n > 0)
+			p->desc_html = cap_html(p, s, n, html);
+		break;
+	case FLD_CONTENT:
+		if (e == NULL || e->content_html != NULL)
+			break;
+		t = cap_html(p, s, n, html);
+		if (t != NULL && *t == '\0') {
+			free(t);
+			t = NULL;
+		}
+		e->content_html = t;
+		break;
+	case FLD_AUTHOR:
+		add_author(p, s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+cap_end(struct parser *p)
+{
+	enum field field = p->cap.field;
+	char *decoded = NULL;
+	const char *s;
+	size_t n;
+	bool html;
+
+	p->cap.depth = -1;
+	s = p->cap.buf.data != NULL ? p->cap.buf.data : "";
+	n = p->cap.buf.len;
+	switch (p->cap.type) {
+	case CT_RAW: {
+		char *v = p->cap.markup ? feed_html_to_text(s, n, n + 1)
+					: trimmed(s);
+
+		if (v != NULL && *v != '\0')
+			apply_raw(p, field, v);
+		free(v);
+		return;
+	}
+	case CT_BASE64:
+		decoded = feed_base64_decode(s, n, &n);
+		if (decoded == NULL || !sh_utf8_valid(decoded, n)) {
+			free(decoded);
+			return;
+		}
+		s = decoded;
+		html = !p->cap.plain_type;
+		break;
+	case CT_TEXT:
+		html = p->cap.markup;
+		break;
+	case CT_GUESS:
+		html = p->cap.markup || feed_text_looks_html(s, n);
+		break;
+	default:
+		html = true;
+	}
+	apply_text(p, field, s, n, html);
+	free(decoded);
+}
+
+/* Atom text constructs: type and mode attributes. */
+static enum ctype
+construct_type(const xmlChar **attrs, int nattrs, bool *plain, bool guess)
+{
+	char *type = attr_get(attrs, nattrs, "type");
+	char *mode = attr_get(attrs, nattrs, "mode");
+	enum ctype ct = guess ? CT_GUESS : CT_TEXT;
+
+	*plain = false;
+	if (type != NULL) {
+		if (sh_strcaseeq(type, "html") ||
+		    sh_strcaseeq(type, "text/html"))
+			ct = CT_HTML;
+		else if (sh_strcaseeq(type, "xhtml") ||
+		    sh_strcaseeq(type, "application/xhtml+xml"))
+			ct = CT_XHTML;
+		else if (sh_strcaseeq(type, "text") ||
+		    sh_strcaseeq(type, "text/plain")) {
+			ct = CT_TEXT;
+			*plain = true;
+		}
+	}
+	if (mode != NULL) {
+		if (sh_strcaseeq(mode, "escaped"))
+			ct = *plain ? CT_TEXT : CT_HTML;
+		else if (sh_strcaseeq(mode, "base64"))
+			ct = CT_BASE64;
+		else if (sh_strcaseeq(mode, "xml") && ct != CT_TEXT)
+			ct = CT_XHTML;
+	}
+	free(type);
+	free(mode);
+	return ct;
+}
+
+static void
+cap_construct(struct parser *p, enum field field, const xmlChar **attrs,
+    int nattrs, bool guess)
+{
+	bool plain;
+	enum ctype ct = construct_type(attrs, nattrs, &plain, guess);
+
+	cap_begin(p, field, ct);
+	p->cap.plain_type = plain;
+}
+
+/* Entries. */
+
+static void
+entry_begin(struct parser *p, const xmlChar **attrs, int nattrs)
+{
+	char *about;
+
+	p->entry = feed_entry_add(p->feed, p->lim);
+	p->entry_depth = p->depth;
+	if (p->entry == NULL) {
+		p->entry_dropped = true;
+		return;
+	}
+	p->guid_permalink = true;
+	p->dcdate = FEED_TIME_NONE;
+	p->title_from_dc = false;
+	p->link_rel_alternate = false;
+	if (p->frames[p->depth].own_lang)
+		p->entry->language = xstrdup(p->frames[p->depth].lang);
+	/* RSS 1.0: rdf:about is the item's URI. */
+	if ((about = attr_get(attrs, nattrs, "about")) != NULL) {
+		p->guid = trimmed(about);
+		free(about);
+	}
+}
+
+static bool
+is_web_url(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+static void
+entry_end(struct parser *p)
+{
+	struct feed_entry *e = p->entry;
+
+	p->entry = NULL;
+	p->entry_depth = -1;
+	p->entry_dropped = false;
+	if (e == NULL)
+		goto out;
+	if (p->dcdate != FEED_TIME_NONE) {
+		if (e->published == FEED_TIME_NONE)
+			e->published = p->dcdate;
+		else if (e->updated == FEED_TIME_NONE)
+			e->updated = p->dcdate;
+	}
+	if (p->guid != NULL) {
+		/* A permalink guid is the link of an item that has none. */
+		if (e->link == NULL && p->guid_permalink && is_web_url(p->guid))
+			e->link = xstrdup(p->guid);
+		e->id = p->guid;
+		p->guid = NULL;
+	}
+	if (e->content_html == NULL) {
+		e->content_html = p->desc_html;
+		p->desc_html = NULL;
+	}
+out:
+	free(p->guid);
+	p->guid = NULL;
+	free(p->desc_html);
+	p->desc_html = NULL;
+}
+
+/* Persons: Atom author elements, or RSS author text. */
+
+static void
+person_end(struct parser *p)
+{
+	p->person_depth = -1;
+	if (p->person_name != NULL)
+		add_author(p, p->person_name);
+	else if (p->person_email != NULL)
+		add_author(p, p->person_email);
+	free(p->person_name);
+	free(p->person_email);
+	p->person_name = NULL;
+	p->person_email = NULL;
+}
+
+/* Links: Atom's href form, or RSS text. */
+static void
+link_start(struct parser *p, const xmlChar **attrs, int nattrs)
+{
+	char *href = attr_get(attrs, nattrs, "href");
+	char *rel, *url;
+
+	if (href == NULL) {
+		cap_begin(p, FLD_LINK, CT_RAW);
+		return;
+	}
+	rel = attr_get(attrs, nattrs, "rel");
+	url = resolve(p, href);
+	free(href);
+	if (url == NULL)
+		goto out;
+	if (rel == NULL || sh_strcaseeq(rel, "alternate") ||
+	    strcmp(rel, "http://www.iana.org/assignments/relation/alternate") ==
+		0) {
+		char **slot = p->entry != NULL ? &p->entry->link
+					       : &p->feed->link;
+
+		/* The first alternate wins, over a link given as text. */
+		if (!p->link_rel_alternate || p->entry == NULL) {
+			if (*slot == NULL || p->entry != NULL) {
+				feed_str_set(slot, url);
+				url = NULL;
+			}
+			if (p->entry != NULL)
+				p->link_rel_alternate = true;
+		}
+	} else if (sh_strcaseeq(rel, "enclosure") && p->entry != NULL) {
+		char *type = attr_get(attrs, nattrs, "type");
+		char *len = attr_get(attrs, nattrs, "length");
+
+		feed_enclosure_add(p->entry, url, type,
+		    len != NULL ? strtoll(len, NULL, 10) : -1);
+		free(type);
+		free(len);
+	} else if (sh_strcaseeq(rel, "self") && p->entry == NULL) {
+		set_if_null(&p->feed->self, url);
+		url = NULL;
+	}
+out:
+	free(url);
+	free(rel);
+}
+
+static void
+enclosure_start(struct parser *p, const xmlChar **attrs, int nattrs,
+    bool media)
+{
+	char *url, *abs, *type = NULL, *len = NULL;
+
+	if (p->entry == NULL)
+		return;
+	url = attr_get(attrs, nattrs, "url");
+	if (url == NULL)
+		return;
+	abs = resolve(p, url);
+	if (abs == NULL)
+		goto out;
+	type = attr_get(attrs, nattrs, "type");
+	len = attr_get(attrs, nattrs, media ? "fileSize" : "length");
+	feed_enclosure_add(p->entry, abs, type,
+	    len != NULL && *len != '\0' ? strtoll(len, NULL, 10) : -1);
+out:
+	free(url);
+	free(abs);
+	free(type);
+	free(len);
+}
+
+/* The root element names the format. */
+static void
+root_start(struct parser *p, enum voc voc, enum el el, const xmlChar *uri,
+    const xmlChar **attrs, int nattrs)
+{
+	struct feed *f = p->feed;
+	char *version;
+
+	if (voc != VOC_CORE && !(voc == VOC_RDF && el == EL_RDF))
+		return;
+	switch (el) {
+	case EL_RSS:
+		version = attr_get(attrs, nattrs, "version");
+		if (version != NULL && strcmp(version, "0.91") == 0)
+			f->format = FEED_FORMAT_RSS091;
+		else if (version != NULL && strcmp(version, "0.92") == 0)
+			f->format = FEED_FORMAT_RSS092;
+		else if (version != NULL && strcmp(version, "0.90") == 0)
+			f->format = FEED_FORMAT_RSS090;
+		else
+			f->format = FEED_FORMAT_RSS20;
+		free(version);
+		break;
+	case EL_RDF:
+		f->format = FEED_FORMAT_RSS10;
+		break;
+	case EL_FEED:
+	case EL_ENTRY:
+		version = attr_get(attrs, nattrs, "version");
+		if ((uri != NULL &&
+			strcmp((const char *)uri, "http://purl.org/atom/ns#") ==
+			    0) ||
+		    (version != NULL && strncmp(version, "0.", 2) == 0))
+			f->format = FEED_FORMAT_ATOM03;
+		else
+			f->format = FEED_FORMAT_ATOM10;
+		free(version);
+		break;
+	case EL_CHANNEL:
+		f->format = FEED_FORMAT_RSS20;
+		break;
+	default:
+		return;
+	}
+	if (p->frames[p->depth].own_lang)
+		f->language = xstrdup(p->frames[p->depth].lang);
+}
+
+static void
+rdf_version(struct parser *p, const xmlChar *uri)
+{
+	if (p->feed->format == FEED_FORMAT_RSS10 && uri != NULL &&
+	    strcmp((const char *)uri, "http://my.netscape.com/rdf/simple/0.9/") ==
+		0)
+		p->feed->format = FEED_FORMAT_RSS090;
+}
+
+static bool
+is_atom(const struct parser *p)
+{
+	return p->feed->format == FEED_FORMAT_ATOM03 ||
+	    p->feed->format == FEED_FORMAT_ATOM10;
+}
+
+static bool
+begin_container(struct parser *p, enum el el)
+{
+	switch (el) {
+	case EL_IMAGE:
+	case EL_TEXTINPUT:
+	case EL_SOURCE:
+	case EL_CONTRIBUTOR:
+		p->skip_depth = p->depth;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+start_dispatch(struct parser *p, enum voc voc, enum el el,
+    const xmlChar **attrs, int nattrs)
+{
+	bool in_entry = p->entry != NULL;
+
+	if (begin_container(p, el))
+		return;
+	if (p->person_depth >= 0) {
+		if (el == EL_NAME)
+			cap_begin(p, FLD_PERSON_NAME, CT_RAW);
+		else if (el == EL_EMAIL)
+			cap_begin(p, FLD_PERSON_EMAIL, CT_RAW);
+		return;
+	}
+	switch (el) {
+	case EL_AUTHOR:
+		if (voc == VOC_CORE) {
+			p->person_depth = p->depth;
+			cap_begin(p, FLD_AUTHOR, CT_TEXT);
+			break;
+		}
+		/* FALLTHROUGH */
+	case EL_CREATOR:
+	case EL_MANAGINGEDITOR:
+		if (el == EL_MANAGINGEDITOR && in_entry)
+			break;
+		cap_begin(p, FLD_AUTHOR, CT_TEXT);
+		break;
+	case EL_TITLE:
+		cap_construct(p, FLD_TITLE, attrs, nattrs, !is_atom(p));
+		p->cap.title_from_dc = voc == VOC_DC;
+		break;
+	case EL_LINK:
+		if (voc == VOC_CORE)
+			link_start(p, attrs, nattrs);
+		break;
+	case EL_DESCRIPTION:
+		cap_construct(p, FLD_DESCRIPTION, attrs, nattrs, !is_atom(p));
+		break;
+	case EL_SUMMARY:
+		if (in_entry)
+			cap_construct(p, FLD_SUMMARY, attrs, nattrs, false);
+		break;
+	case EL_SUBTITLE:
+	case EL_TAGLINE:
+		if (!in_entry)
+			cap_construct(p, FLD_DESCRIPTION, attrs, nattrs, false);
+		break;
+	case EL_CONTENT:
+		if (voc == VOC_MEDIA)
+			enclosure_start(p, attrs, nattrs, true);
+		else if (in_entry && !attr_has(attrs, nattrs, "src"))
+			cap_construct(p, FLD_CONTENT, attrs, nattrs, false);
+		break;
+	case EL_ENCODED:
+		if (in_entry)
+			cap_begin(p, FLD_CONTENT, CT_HTML);
+		break;
+	case EL_BODY:
+		if (!in_entry)
+			break;
+		cap_begin(p, FLD_CONTENT, CT_XHTML);
+		p->cap.wrapper = -2; /* body is the wrapper */
+		break;
+	case EL_ID:
+	case EL_GUID:
+		if (!in_entry)
+			break;
+		if (el == EL_GUID &&
+		    attr_is(attrs, nattrs, "isPermaLink", "false"))
+			p->guid_permalink = false;
+		cap_begin(p, FLD_ID, CT_RAW);
+		break;
+	case EL_PUBDATE:
+	case EL_PUBLISHED:
+	case EL_ISSUED:
+	case EL_CREATED:
+		cap_begin(p, FLD_PUBLISHED, CT_RAW);
+		break;
+	case EL_UPDATED:
+	case EL_MODIFIED:
+	case EL_LASTBUILDDATE:
+		cap_begin(p, FLD_UPDATED, CT_RAW);
+		break;
+	case EL_DATE:
+		cap_begin(p, FLD_DCDATE, CT_RAW);
+		break;
+	case EL_LANGUAGE:
+		cap_begin(p, FLD_LANGUAGE, CT_RAW);
+		break;
+	case EL_CATEGORY:
+	case EL_SUBJECT: {
+		char *term = attr_get(attrs, nattrs, "term");
+
+		if (term != NULL) {
+			if (in_entry)
+				feed_strv_add(&p->entry->categories, term);
+			free(term);
+		} else if (in_entry) {
+			cap_begin(p, FLD_CATEGORY, CT_RAW);
+		}
+		break;
+	}
+	case EL_ENCLOSURE:
+		enclosure_start(p, attrs, nattrs, false);
+		break;
+	case EL_THUMBNAIL:
+		enclosure_start(p, attrs, nattrs, true);
+		break;
+	case EL_TTL:
+		cap_begin(p, FLD_TTL, CT_RAW);
+		break;
+	case EL_UPDATEPERIOD:
+		cap_begin(p, FLD_SYPERIOD, CT_RAW);
+		break;
+	case EL_UPDATEFREQUENCY:
+		cap_begin(p, FLD_SYFREQ, CT_RAW);
+		break;
+	case EL_SKIPHOURS:
+		p->skiphours_depth = p->depth;
+		break;
+	case EL_SKIPDAYS:
+		p->skipdays_depth = p->depth;
+		break;
+	case EL_HOUR:
+		if (p->skiphours_depth >= 0)
+			cap_begin(p, FLD_HOUR, CT_RAW);
+		break;
+	case EL_DAY:
+		if (p->skipdays_depth >= 0)
+			cap_begin(p, FLD_DAY, CT_RAW);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
+    int ndefaulted, const xmlChar **attrs)
+{
+	struct parser *p = ctx;
+	enum voc voc;
+	enum el el;
+
+	(void)nns;
+	(void)ns;
+	(void)ndefaulted;
+	p->ctxt->wellFormed = 1;
+	if (p->depth + 1 > (int)p->lim->max_depth) {
+		stop(p, SH_EDEPTH);
+		return;
+	}
+	if (p->cap.depth >= 0 && p->cap.field == FLD_AUTHOR &&
+	    p->person_depth >= 0) {
+		/* An Atom person: the author's text was only whitespace. */
+		p->cap.depth = -1;
+	}
+	if (p->cap.depth >= 0) {
+		frame_push(p, attrs, nattrs, VOC_OTHER, EL_OTHER);
+		cap_start_tag(p, localname, attrs, nattrs);
+		return;
+	}
+	voc = classify_voc(p, prefix, uri);
+	el = classify_el(voc, (const char *)localname);
+	frame_push(p, attrs, nattrs, voc, el);
+	if (p->depth == 1) {
+		root_start(p, voc, el, uri, attrs, nattrs);
+		if (el != EL_ENTRY)
+			return;
+	}
+	if (p->skip_depth >= 0 || p->entry_dropped)
+		return;
+	if (el == EL_CHANNEL || el == EL_ITEM)
+		rdf_version(p, uri);
+	if (el == EL_CHANNEL && p->feed->format == FEED_FORMAT_UNKNOWN)
+		p->feed->format = FEED_FORMAT_RSS20;
+	if ((el == EL_ITEM || el == EL_ENTRY) && voc == VOC_CORE &&
+	    p->entry_depth < 0) {
+		if (p->feed->format == FEED_FORMAT_UNKNOWN)
+			return;
+		entry_begin(p, attrs, nattrs);
+		return;
+	}
+	if (p->feed->format == FEED_FORMAT_UNKNOWN)
+		return;
+	start_dispatch(p, voc, el, attrs, nattrs);
+}
+
+static void
+on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	struct parser *p = ctx;
+
+	(void)prefix;
+	(void)uri;
+	p->ctxt->wellFormed = 1;
+	if (p->depth <= 0)
+		return;
+	if (p->cap.depth >= 0 && p->depth > p->cap.depth)
+		cap_end_tag(p, localname);
+	else if (p->cap.depth >= 0 && p->depth == p->cap.depth)
+		cap_end(p);
+	if (p->depth == p->person_depth)
+		person_end(p);
+	if (p->depth == p->skip_depth)
+		p->skip_depth = -1;
+	if (p->depth == p->skiphours_depth)
+		p->skiphours_depth = -1;
+	if (p->depth == p->skipdays_depth)
+		p->skipdays_depth = -1;
+	if (p->depth == p->entry_depth)
+		entry_end(p);
+	frame_pop(p);
+}
+
+static void
+on_characters(void *ctx, const xmlChar *ch, int len)
+{
+	struct parser *p = ctx;
+
+	p->ctxt->wellFormed = 1;
+	if (p->cap.depth < 0 || len <= 0)
+		return;
+	if (p->cap.markup)
+		cap_append_escaped(p, (const char *)ch, (size_t)len, false);
+	else
+		cap_append(p, (const char *)ch, (size_t)len);
+}
+
+/* An entity reference libxml2 could not resolve: keep it as text. */
+static void
+on_reference(void *ctx, const xmlChar *name)
+{
+	struct parser *p = ctx;
+	size_t n = strlen((const char *)name);
+
+	p->feed->recovered |= FEED_RECOVERED_ENTITY;
+	if (p->cap.depth < 0)
+		return;
+	cap_append(p, "&", 1);
+	cap_append(p, (const char *)name, n);
+	cap_append(p, ";", 1);
+}
+
+static size_t
+utf8_encode(unsigned cp, xmlChar *out)
+{
+	if (cp < 0x80) {
+		out[0] = (xmlChar)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (xmlChar)(0xc0 | cp >> 6);
+		out[1] = (xmlChar)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (xmlChar)(0xe0 | cp >> 12);
+		out[1] = (xmlChar)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (xmlChar)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (xmlChar)(0xf0 | cp >> 18);
+	out[1] = (xmlChar)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (xmlChar)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (xmlChar)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Undeclared entities: the five of XML, then the HTML 4 names that feeds
+ * use as if XML knew them.  They are handed back as predefined entities so
+ * that libxml2 inlines their text, in content and in attributes.  A name
+ * that HTML does not know either stays in the text as it was written.
+ */
+static xmlEntityPtr
+on_get_entity(void *ctx, const xmlChar *name)
+{
+	struct parser *p = ctx;
+	const htmlEntityDesc *desc;
+	struct html_entity *he;
+	xmlEntityPtr ent;
+	size_t i, n, namelen;
+
+	p->ctxt->wellFormed = 1;
+	if ((ent = xmlGetPredefinedEntity(name)) != NULL)
+		return ent;
+	for (i = 0; i < p->nents; i++)
+		if (strcmp((const char *)p->ents[i]->name,
+			(const char *)name) == 0)
+			return &p->ents[i]->ent;
+	namelen = strlen((const char *)name);
+	if (namelen >= sizeof(he->name) ||
+	    p->nents >= sizeof(p->ents) / sizeof(p->ents[0]))
+		return NULL;
+	p->feed->recovered |= FEED_RECOVERED_ENTITY;
+	he = xcalloc(1, sizeof(*he));
+	memcpy(he->name, name, namelen + 1);
+	if ((desc = htmlEntityLookup(name)) != NULL) {
+		n = utf8_encode(desc->value, he->text);
+	} else {
+		he->text[0] = '&';
+		memcpy(he->text + 1, name, namelen);
+		he->text[namelen + 1] = ';';
+		n = namelen + 2;
+	}
+	he->text[n] = '\0';
+	he->ent.type = XML_ENTITY_DECL;
+	he->ent.name = he->name;
+	he->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+	he->ent.content = he->text;
+	he->ent.orig = he->text;
+	he->ent.length = (int)n;
+	p->ents[p->nents++] = he;
+	return &he->ent;
+}
+
+static void
+on_error(void *ctx, xmlErrorPtr error)
+{
+	struct parser *p = ctx;
+
+	(void)error;
+	p->feed->recovered |= FEED_RECOVERED_XML;
+	/* Keep libxml2 delivering entity text after the first error. */
+	p->ctxt->wellFormed = 1;
+}
+
+static void
+parser_init(struct parser *p, const struct feed_limits *lim,
+    const char *base_url)
+{
+	memset(p, 0, sizeof(*p));
+	p->lim = lim;
+	p->feed = feed_new();
+	p->doc_base = base_url;
+	p->frames = xcalloc(lim->max_depth + 2, sizeof(*p->frames));
+	if (base_url != NULL && *base_url != '\0') {
+		p->frames[0].base = xstrdup(base_url);
+		p->frames[0].own_base = true;
+	}
+	p->entry_depth = -1;
+	p->skip_depth = -1;
+	p->person_depth = -1;
+	p->skiphours_depth = -1;
+	p->skipdays_depth = -1;
+	p->cap.depth = -1;
+	p->feed_pubdate = FEED_TIME_NONE;
+	p->feed_dcdate = FEED_TIME_NONE;
+	sh_buf_init(&p->cap.buf, lim->max_field_bytes);
+}
+
+static void
+parser_clear(struct parser *p)
+{
+	size_t i;
+
+	while (p->depth > 0)
+		frame_pop(p);
+	if (p->frames[0].own_base)
+		free(p->frames[0].base);
+	free(p->frames);
+	sh_buf_clear(&p->cap.buf);
+	free(p->guid);
+	free(p->desc_html);
+	free(p->person_name);
+	free(p->person_email);
+	for (i = 0; i < p->nents; i++)
+		free(p->ents[i]);
+	feed_free(p->feed);
+}
+
+static void
+feed_fold(struct parser *p)
+{
+	struct feed *f = p->feed;
+
+	if (f->updated == FEED_TIME_NONE)
+		f->updated = p->feed_dcdate;
+	if (f->updated == FEED_TIME_NONE)
+		f->updated = p->feed_pubdate;
+	if (f->ttl_minutes < 0 && p->sy_period > 0)
+		f->ttl_minutes = p->sy_period / (p->sy_freq > 0 ? p->sy_freq
+								: 1);
+}
+
+static int
+parse_xml(const char *buf, size_t len, const char *base_url,
+    const struct feed_limits *lim, struct feed **out, char **err)
+{
+	xmlSAXHandler sax;
+	struct parser p;
+	int rc;
+
+	if (len > INT32_MAX)
+		return SH_ETOOBIG;
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_characters;
+	sax.cdataBlock = on_characters;
+	sax.reference = on_reference;
+	sax.getEntity = on_get_entity;
+	sax.serror = on_error;
+
+	parser_init(&p, lim, base_url);
+	p.ctxt = xmlCreatePushParserCtxt(&sax, &p, NULL, 0, NULL);
+	if (p.ctxt == NULL) {
+		rc = SH_ENOMEM;
+		goto out;
+	}
+	xmlCtxtUseOptions(p.ctxt, XML_PARSE_RECOVER | XML_PARSE_NONET |
+		XML_PARSE_IGNORE_ENC | XML_PARSE_NOERROR |
+		XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	xmlSwitchEncoding(p.ctxt, XML_CHAR_ENCODING_UTF8);
+	p.ctxt->_private = &p;
+	xmlParseChunk(p.ctxt, buf, (int)len, 1);
+	if (p.err != SH_OK) {
+		rc = p.err;
+		if (err != NULL)
+			*err = xasprintf("%s (limit %u levels)",
+			    sh_strerror(rc), lim->max_depth);
+		goto out;
+	}
+	if (p.feed->format == FEED_FORMAT_UNKNOWN) {
+		rc = SH_ENOTFEED;
+		if (err != NULL)
+			*err = xstrdup(p.feed->recovered & FEED_RECOVERED_XML
+				? "not a feed: no RSS, RDF or Atom root "
+				  "element (and the XML is malformed)"
+				: "not a feed: no RSS, RDF or Atom root "
+				  "element");
+		goto out;
+	}
+	while (p.depth > 0) {
+		/* A truncated document: close what is open. */
+		on_end(&p, (const xmlChar *)"", NULL, NULL);
+		p.feed->recovered |= FEED_RECOVERED_XML;
+	}
+	feed_fold(&p);
+	feed_finish(p.feed);
+	*out = p.feed;
+	p.feed = NULL;
+	rc = SH_OK;
+out:
+	if (p.ctxt != NULL) {
+		if (p.ctxt->myDoc != NULL)
+			xmlFreeDoc(p.ctxt->myDoc);
+		xmlFreeParserCtxt(p.ctxt);
+	}
+	parser_clear(&p);
+	return rc;
+}
+
+static bool
+looks_json(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
+			continue;
+		return s[i] == '{';
+	}
+	return false;
+}
+
+int
+feed_parse_buffer(const char *buf, size_t len, const char *base_url,
+    const char *content_type, const struct feed_limits *lim,
+    struct feed **out, char **err)
+{
+	struct feed_limits deflim;
+	const char *encoding = "utf-8", *text;
+	char *conv = NULL;
+	size_t tlen, skip = 0;
+	bool recovered = false;
+	int rc;
+
+	xmlInitParser();
+	if (lim == NULL) {
+		feed_limits_default(&deflim);
+		lim = &deflim;
+	}
+	if (len > lim->max_doc_bytes) {
+		if (err != NULL)
+			*err = xasprintf("document of %zu bytes is over the "
+					 "limit of %zu bytes",
+			    len, lim->max_doc_bytes);
+		return SH_ETOOBIG;
+	}
+	rc = feed_charset_to_utf8(buf, len, content_type, &conv, &tlen, &skip,
+	    &encoding, &recovered);
+	if (rc != SH_OK) {
+		if (err != NULL)
+			*err = xstrdup("unsupported character encoding");
+		return rc;
+	}
+	text = conv != NULL ? conv : buf + skip;
+	if (looks_json(text, tlen))
+		rc = feed_parse_json(text, tlen, base_url, lim, out, err);
+	else
+		rc = parse_xml(text, tlen, base_url, lim, out, err);
+	if (rc == SH_OK) {
+		(*out)->encoding = xstrdup(encoding);
+		if (recovered)
+			(*out)->recovered |= FEED_RECOVERED_ENCODING;
+	}
+	free(conv);
+	return rc;
+}
