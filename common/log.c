@@ -19,6 +19,9 @@ log_init(const char *progname, enum log_level level, bool journald)
 	log_journald = journald;
 }
 
+static void log_vline(enum log_level, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vline(enum log_level level, const char *fmt, va_list ap,
     const char *suffix)

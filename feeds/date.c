@@ -10,6 +10,10 @@
  * each token a role (time, zone, month name, numeric date, day or year),
  * and then checks that the roles add up to one date.
  *
+ * A list of strptime() formats tried in turn was rejected: strptime()
+ * follows the locale, and every new broken shape needed one more format,
+ * crossed with every zone form.  Tokens with roles cover the combinations.
+ *
  * Invariants:
  * - The current time is never consulted: text that does not name a year,
  *   a month and a day is an error, never "now" or "this year".
@@ -22,19 +26,22 @@
  *   abbreviation after the time) are listed where they are handled.
  *
  * Decisions where feeds are ambiguous:
- * - Two-digit years follow RFC 5322 section 4.5.1: 00-49 are 2000-2049 and
+ * - Two-digit years follow RFC 5322 section 4.3: 00-49 are 2000-2049 and
  *   50-99 are 1950-1999; three-digit years add 1900.
  * - Military zone letters follow the table printed in RFC 822 (A is -1,
  *   N is +1, Z is UTC), as feedparser does.  RFC 1123 notes those signs are
  *   backwards and RFC 5322 says to treat the letters as unknown; we keep
- *   RFC 822's reading so that sheaf agrees with feedparser on old feeds.
+ *   RFC 822's reading so that sheaf agrees with feedparser on old feeds
+ *   (RFC 1123 section 5.2.14, RFC 5322 section 4.3).
  * - Ambiguous abbreviations take their most common meaning in feeds:
  *   CST is US Central (not China), IST is India (not Ireland or Israel),
  *   BST is British Summer Time, AST is Atlantic.  An unknown all-capital
  *   zone of three to five letters after the time counts as UTC.
  * - Numeric dates with the year last are day-first with '.' and '-'
- *   (20.11.2023) and month-first with '/' (11/20/2023), unless the first
- *   field cannot be the month or the day.
+ *   (20.11.2023) and month-first with '/' (11/20/2023), unless the fields
+ *   only fit the other way round (20/11/2023, 11-20-2023).
+ * - A zone offset of one or two digits is hours: "+2" is +02:00 (Python's
+ *   email.utils reads it as two minutes, which no feed means).
  * - 24:00:00 is midnight at the end of the day; a leap second (:60) is read
  *   as :59 because POSIX time cannot hold it.
  * - Results must lie in years 1 to 9999 before and after the zone offset.
@@ -83,87 +90,83 @@ struct name {
 struct loose {
 	const struct tok *t;
 	size_t n;
-	size_t i;	    /* next token */
-	int year;	    /* -1 until known */
-	size_t yearlen;	    /* digits the year was written with */
-	int mon;	    /* -1 until known */
-	int day;	    /* -1 until known */
-	int num[2];	    /* numbers waiting for a role: day or year */
+	size_t i;	/* next token */
+	int year;	/* -1 until known */
+	size_t yearlen; /* digits the year was written with */
+	int mon;	/* -1 until known */
+	int day;	/* -1 until known */
+	int num[2];	/* numbers waiting for a role: day or year */
 	size_t numlen[2];
 	size_t nnum;
-	int hour;	    /* -1 until a time is seen */
+	int hour; /* -1 until a time is seen */
 	int min;
 	int sec;
-	int ampm;	    /* 0, or 'a' / 'p' */
-	int off;	    /* numeric offset, minutes */
-	int zone;	    /* offset of the zone name, minutes */
+	int ampm; /* 0, or 'a' / 'p' */
+	int off;  /* numeric offset, minutes */
+	int zone; /* offset of the zone name, minutes */
 	bool has_off;
 	bool has_zone;
-	bool lead_mon;	    /* the month came from a leading "Word," */
+	bool lead_mon; /* the month came from a leading "Word," */
 	bool korean;
-	size_t zone_end;    /* index just past the last zone name */
+	size_t zone_end; /* index just past the last zone name */
 };
 
-static const char *const month_en[] = { "january", "february", "march",
-	"april", "may", "june", "july", "august", "september", "october",
-	"november", "december" };
+static const char *const month_en[] = {"january", "february", "march", "april",
+    "may", "june", "july", "august", "september", "october", "november",
+    "december"};
 
-static const char *const wday_en[] = { "monday", "tuesday", "wednesday",
-	"thursday", "friday", "saturday", "sunday" };
+static const char *const wday_en[] = {"monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday"};
 
 /*
  * Month names that are not prefixes of the English ones.  German, French
  * and Spanish come from sites whose locale leaked into strftime(); Greek
  * and Hungarian are the forms feedparser's test suite collected.  Only
- * ASCII is folded to lower case, so these are written in lower case.
+ * ASCII is folded to lower case, so Latin names are written in lower case
+ * and Greek ones capitalized, as feeds write them.
  */
 static const struct name month_other[] = {
-	{ "mär", 3 }, { "märz", 3 }, { "mrz", 3 }, { "mai", 5 },
-	{ "juni", 6 }, { "juli", 7 }, { "okt", 10 }, { "oktober", 10 },
-	{ "dez", 12 }, { "dezember", 12 },
-	{ "janv", 1 }, { "janvier", 1 }, { "févr", 2 }, { "février", 2 },
-	{ "mars", 3 }, { "avr", 4 }, { "avril", 4 }, { "juin", 6 },
-	{ "juil", 7 }, { "juillet", 7 }, { "août", 8 }, { "déc", 12 },
-	{ "décembre", 12 },
-	{ "ene", 1 }, { "enero", 1 }, { "febrero", 2 }, { "marzo", 3 },
-	{ "abr", 4 }, { "abril", 4 }, { "mayo", 5 }, { "junio", 6 },
-	{ "julio", 7 }, { "ago", 8 }, { "agosto", 8 }, { "septiembre", 9 },
-	{ "octubre", 10 }, { "noviembre", 11 }, { "dic", 12 },
-	{ "diciembre", 12 },
-	{ "január", 1 }, { "február", 2 }, { "március", 3 }, { "április", 4 },
-	{ "május", 5 }, { "június", 6 }, { "július", 7 }, { "augusztus", 8 },
-	{ "szeptember", 9 }, { "október", 10 },
-	{ "Ιαν", 1 }, { "Φεβ", 2 }, { "Μάρ", 3 }, { "Μαρ", 3 }, { "Μάώ", 3 },
-	{ "Μαώ", 3 }, { "Απρ", 4 }, { "Μάι", 5 }, { "Μαϊ", 5 }, { "Μαι", 5 },
-	{ "Μαΐ", 5 }, { "Ιούν", 6 }, { "Ιον", 6 }, { "Ιούλ", 7 }, { "Ιολ", 7 },
-	{ "Αύγ", 8 }, { "Αυγ", 8 }, { "Σεπ", 9 }, { "Οκτ", 10 }, { "Νοέ", 11 },
-	{ "Νοε", 11 }, { "Δεκ", 12 },
-};
+    /* German */
+    {"mär", 3}, {"märz", 3}, {"mrz", 3}, {"mai", 5}, {"juni", 6}, {"juli", 7},
+    {"okt", 10}, {"oktober", 10}, {"dez", 12}, {"dezember", 12},
+    /* French */
+    {"janv", 1}, {"janvier", 1}, {"févr", 2}, {"février", 2}, {"mars", 3},
+    {"avr", 4}, {"avril", 4}, {"juin", 6}, {"juil", 7}, {"juillet", 7},
+    {"août", 8}, {"déc", 12}, {"décembre", 12},
+    /* Spanish */
+    {"ene", 1}, {"enero", 1}, {"febrero", 2}, {"marzo", 3}, {"abr", 4},
+    {"abril", 4}, {"mayo", 5}, {"junio", 6}, {"julio", 7}, {"ago", 8},
+    {"agosto", 8}, {"septiembre", 9}, {"octubre", 10}, {"noviembre", 11},
+    {"dic", 12}, {"diciembre", 12},
+    /* Hungarian */
+    {"január", 1}, {"február", 2}, {"március", 3}, {"április", 4}, {"május", 5},
+    {"június", 6}, {"július", 7}, {"augusztus", 8}, {"szeptember", 9},
+    {"október", 10},
+    /* Greek, with the variants feedparser met */
+    {"Ιαν", 1}, {"Φεβ", 2}, {"Μάρ", 3}, {"Μαρ", 3}, {"Μάώ", 3}, {"Μαώ", 3},
+    {"Απρ", 4}, {"Μάι", 5}, {"Μαϊ", 5}, {"Μαι", 5}, {"Μαΐ", 5}, {"Ιούν", 6},
+    {"Ιον", 6}, {"Ιούλ", 7}, {"Ιολ", 7}, {"Αύγ", 8}, {"Αυγ", 8}, {"Σεπ", 9},
+    {"Οκτ", 10}, {"Νοέ", 11}, {"Νοε", 11}, {"Δεκ", 12}};
 
 /* Zone names, lower case, in minutes east of UTC. */
-static const struct name zones[] = {
-	{ "z", 0 }, { "ut", 0 }, { "utc", 0 }, { "gmt", 0 }, { "wet", 0 },
-	{ "west", 60 }, { "bst", 60 }, { "cet", 60 }, { "met", 60 },
-	{ "mez", 60 }, { "wat", 60 }, { "cest", 120 }, { "mest", 120 },
-	{ "mesz", 120 }, { "eet", 120 }, { "cat", 120 }, { "sast", 120 },
-	{ "eest", 180 }, { "msk", 180 }, { "eat", 180 }, { "idt", 180 },
-	{ "msd", 240 }, { "gst", 240 }, { "pkt", 300 }, { "ist", 330 },
-	{ "npt", 345 }, { "ict", 420 }, { "wib", 420 }, { "awst", 480 },
-	{ "hkt", 480 }, { "sgt", 480 }, { "pht", 480 }, { "jst", 540 },
-	{ "kst", 540 }, { "acst", 570 }, { "aest", 600 }, { "acdt", 630 },
-	{ "aedt", 660 }, { "nzst", 720 }, { "nzdt", 780 },
-	{ "ndt", -150 }, { "nst", -210 }, { "adt", -180 }, { "brt", -180 },
-	{ "art", -180 }, { "ast", -240 }, { "at", -240 }, { "clt", -240 },
-	{ "edt", -240 }, { "est", -300 }, { "et", -300 }, { "cdt", -300 },
-	{ "cst", -360 }, { "ct", -360 }, { "mdt", -360 }, { "mst", -420 },
-	{ "mt", -420 }, { "pdt", -420 }, { "pst", -480 }, { "pt", -480 },
-	{ "akdt", -480 }, { "akst", -540 }, { "hdt", -540 }, { "hst", -600 },
-};
+static const struct name zones[] = {{"z", 0}, {"ut", 0}, {"utc", 0}, {"gmt", 0},
+    {"wet", 0}, {"west", 60}, {"bst", 60}, {"cet", 60}, {"met", 60},
+    {"mez", 60}, {"wat", 60}, {"cest", 120}, {"mest", 120}, {"mesz", 120},
+    {"eet", 120}, {"cat", 120}, {"sast", 120}, {"eest", 180}, {"msk", 180},
+    {"eat", 180}, {"idt", 180}, {"msd", 240}, {"gst", 240}, {"pkt", 300},
+    {"ist", 330}, {"npt", 345}, {"ict", 420}, {"wib", 420}, {"awst", 480},
+    {"hkt", 480}, {"sgt", 480}, {"pht", 480}, {"jst", 540}, {"kst", 540},
+    {"acst", 570}, {"aest", 600}, {"acdt", 630}, {"aedt", 660}, {"nzst", 720},
+    {"nzdt", 780}, {"ndt", -150}, {"nst", -210}, {"adt", -180}, {"brt", -180},
+    {"art", -180}, {"ast", -240}, {"at", -240}, {"clt", -240}, {"edt", -240},
+    {"est", -300}, {"et", -300}, {"cdt", -300}, {"cst", -360}, {"ct", -360},
+    {"mdt", -360}, {"mst", -420}, {"mt", -420}, {"pdt", -420}, {"pst", -480},
+    {"pt", -480}, {"akdt", -480}, {"akst", -540}, {"hdt", -540}, {"hst", -600}};
 
 /* Korean markers, as feedparser's OnBlog and Nate handlers read them. */
-#define KO_YEAR "\xeb\x85\x84"		    /* U+B144 */
-#define KO_MONTH "\xec\x9b\x94"		    /* U+C6D4 */
-#define KO_DAY "\xec\x9d\xbc"		    /* U+C77C */
+#define KO_YEAR "\xeb\x85\x84"		 /* U+B144 */
+#define KO_MONTH "\xec\x9b\x94"		 /* U+C6D4 */
+#define KO_DAY "\xec\x9d\xbc"		 /* U+C77C */
 #define KO_AM "\xec\x98\xa4\xec\xa0\x84" /* U+C624 U+C804 */
 #define KO_PM "\xec\x98\xa4\xed\x9b\x84" /* U+C624 U+D6C4 */
 /* Those sites never say their zone; it is Korea's. */
@@ -185,7 +188,7 @@ static bool
 is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	    c == '\f';
+	       c == '\f';
 }
 
 /* A UTF-8 no-break space, as in dates scraped out of HTML. */
@@ -193,7 +196,7 @@ static bool
 is_nbsp(const char *p, const char *end)
 {
 	return p + 1 < end && (unsigned char)p[0] == 0xc2 &&
-	    (unsigned char)p[1] == 0xa0;
+	       (unsigned char)p[1] == 0xa0;
 }
 
 static bool
@@ -205,8 +208,8 @@ is_leap(int64_t y)
 static int
 days_in_month(int y, int m)
 {
-	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-		31 };
+	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31};
 
 	if (m == 2 && is_leap(y))
 		return 29;
@@ -293,7 +296,7 @@ civil_from_ordinal(struct civil *c, int yday)
 	return true;
 }
 
-/* RFC 5322 section 4.5.1 for years written with fewer than four digits. */
+/* RFC 5322 section 4.3 for years written with fewer than four digits. */
 static int
 year_expand(int y, size_t len)
 {
@@ -337,8 +340,10 @@ digit_run(const char *p, const char *end)
 	return n;
 }
 
-/* The date part of ISO 8601: YYYY, YYYY-MM, YYYY-MM-DD, YYYYMMDD, and
- * the ordinal YYYY-DDD and YYYYDDD. */
+/*
+ * The date part of ISO 8601: YYYY, YYYY-MM, YYYY-MM-DD, YYYYMMDD, and the
+ * ordinal YYYY-DDD and YYYYDDD.
+ */
 static bool
 iso_date(const char **pp, const char *end, struct civil *c)
 {
@@ -369,8 +374,8 @@ iso_date(const char **pp, const char *end, struct civil *c)
 		read_digits(&p, end, 2, 2, &c->mon);
 		read_digits(&p, end, 2, 2, &c->day);
 	} else if (digit_run(p, end) == 3) {
-		read_digits(&p, end, 3, 3, &v);
-		if (!civil_from_ordinal(c, v))
+		if (read_digits(&p, end, 3, 3, &v) == 0 ||
+		    !civil_from_ordinal(c, v))
 			return false;
 	}
 	*pp = p;
@@ -391,7 +396,8 @@ iso_time(const char **pp, const char *end, struct civil *c)
 		p += ext;
 		if (read_digits(&p, end, 2, 2, &c->min) == 0)
 			return false;
-		if (p < end && (ext ? *p == ':' : is_digit((unsigned char)*p))) {
+		if (p < end &&
+		    (ext ? *p == ':' : is_digit((unsigned char)*p))) {
 			p += ext;
 			if (read_digits(&p, end, 2, 2, &c->sec) == 0)
 				return false;
@@ -491,7 +497,7 @@ tokenize(const char *p, const char *end, struct tok *t)
 				if (depth == 0)
 					break;
 			}
-			p += p < end;
+			p += p < end; /* the closing ')', if there is one */
 			gap = true;
 			continue;
 		}
@@ -511,8 +517,8 @@ tokenize(const char *p, const char *end, struct tok *t)
 		} else if (is_alpha(ch) || ch >= 0x80) {
 			t[n].kind = TOK_WORD;
 			while (p < end && !is_nbsp(p, end) &&
-			    (is_alpha((unsigned char)*p) ||
-				(unsigned char)*p >= 0x80))
+			       (is_alpha((unsigned char)*p) ||
+				   (unsigned char)*p >= 0x80))
 				p++;
 			t[n].len = (size_t)(p - t[n].p);
 		} else {
@@ -576,9 +582,8 @@ month_find(const char *w)
 {
 	int m = prefix_find(month_en, 12, w);
 
-	if (m == 0 &&
-	    !name_find(month_other,
-		sizeof(month_other) / sizeof(month_other[0]), w, &m))
+	if (m == 0 && !name_find(month_other,
+			  sizeof(month_other) / sizeof(month_other[0]), w, &m))
 		return 0;
 	return m;
 }
@@ -642,12 +647,14 @@ tok_is_word(const struct loose *l, size_t i, const char *w)
 	const struct tok *t = tok_at(l, i);
 	char buf[MAX_WORD];
 
-	return t != NULL && t->kind == TOK_WORD && word_lower(t, buf) &&
-	    strcmp(buf, w) == 0;
+	return t != NULL && t->kind == TOK_WORD && t->len == strlen(w) &&
+	       word_lower(t, buf) && strcmp(buf, w) == 0;
 }
 
-/* "am", "pm", "a.m.", "p.m." and the Korean forms; returns 'a', 'p' or 0,
- * and the number of tokens the marker takes. */
+/*
+ * "am", "pm", "a.m.", "p.m." and the Korean forms.  Returns 'a', 'p' or 0,
+ * and sets *ntok to the number of tokens the marker takes.
+ */
 static int
 ampm_at(const struct loose *l, size_t i, size_t *ntok)
 {
@@ -886,8 +893,8 @@ static bool
 is_lead_word(const struct loose *l)
 {
 	return l->i == 0 &&
-	    (tok_is_punct(l, 1, ',') ||
-		(tok_is_punct(l, 1, '.') && tok_is_punct(l, 2, ',')));
+	       (tok_is_punct(l, 1, ',') ||
+		   (tok_is_punct(l, 1, '.') && tok_is_punct(l, 2, ',')));
 }
 
 static int

@@ -35,6 +35,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/SAX2.h>
@@ -143,6 +144,7 @@ enum ctype {
 };
 
 struct frame {
+	const xmlChar *name; /* local name, from the parser's dictionary */
 	char *base;	 /* effective xml:base, owned when own_base */
 	char *lang;	 /* effective xml:lang, owned when own_lang */
 	bool own_base;
@@ -158,7 +160,7 @@ struct capture {
 	bool plain_type;	/* base64 payload declared text/plain */
 	bool markup;		/* child elements were written: buf is HTML */
 	int wrapper;		/* depth of a dropped XHTML wrapper div, or -1 */
-	bool title_from_dc;	/* dc:title, overridden by a core title */
+	bool weak;		/* dc:title, itunes:subtitle: core wins */
 	struct sh_buf buf;
 };
 
@@ -194,19 +196,22 @@ struct parser {
 	bool guid_permalink;
 	int64_t dcdate;
 	char *desc_html;	/* RSS description that was HTML */
-	bool title_from_dc;
-	bool summary_from_dc;
+	bool weak_title;	/* the entry's title came from a weak source */
+	bool weak_summary;
 	bool link_rel_alternate;
 	char *person_name;
 	char *person_email;
 	bool person_structured;
 
 	/* Feed-level values folded in at the end. */
+	bool feed_weak_title;
+	bool feed_weak_desc;
 	int64_t feed_pubdate;
 	int64_t feed_dcdate;
 	int sy_period;		/* minutes per period, or 0 */
 	int sy_freq;
 
+	char *root_ns;		/* the root's namespace is the core one */
 	struct html_entity *ents[64];
 	size_t nents;
 };
@@ -261,6 +266,8 @@ classify_voc(struct parser *p, const xmlChar *prefix, const xmlChar *uri)
 	size_t i;
 
 	if (uri != NULL) {
+		if (p->root_ns != NULL && strcmp((const char *)uri, p->root_ns) == 0)
+			return VOC_CORE;
 		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
 			if (strcmp((const char *)uri, ns_uris[i].uri) == 0)
 				return ns_uris[i].voc;
@@ -294,6 +301,8 @@ static const struct {
     {"enclosure", EL_ENCLOSURE},
     {"entry", EL_ENTRY},
     {"feed", EL_FEED},
+    {"fullitem", EL_ENCODED},
+    {"abstract", EL_DESCRIPTION},
     {"guid", EL_GUID},
     {"id", EL_ID},
     {"image", EL_IMAGE},
@@ -343,7 +352,7 @@ classify_el(enum voc voc, const char *name)
 	case VOC_DC:
 		if (strcmp(name, "date") == 0)
 			return EL_DATE;
-		if (strcmp(name, "creator") == 0)
+		if (strcmp(name, "creator") == 0 || strcmp(name, "author") == 0)
 			return EL_CREATOR;
 		if (strcmp(name, "subject") == 0)
 			return EL_SUBJECT;
@@ -377,6 +386,10 @@ classify_el(enum voc voc, const char *name)
 	case VOC_ITUNES:
 		if (strcmp(name, "author") == 0)
 			return EL_CREATOR;
+		if (strcmp(name, "category") == 0)
+			return EL_CATEGORY;
+		if (strcmp(name, "subtitle") == 0)
+			return EL_SUBTITLE;
 		return EL_OTHER;
 	case VOC_OTHER:
 		break;
@@ -385,6 +398,31 @@ classify_el(enum voc voc, const char *name)
 }
 
 /* Attributes as SAX2 passes them: 5 pointers each, values not terminated. */
+
+/*
+ * An attribute's value.  Without entity substitution libxml2 hands "&amp;"
+ * in attribute values over as "&#38;": decode that one reference.
+ */
+static char *
+attr_value(const xmlChar **a)
+{
+	const char *s = (const char *)a[3];
+	size_t n = (size_t)(a[4] - a[3]), i, j;
+	char *v = xstrndup(s, n);
+
+	if (memchr(v, '&', n) == NULL)
+		return v;
+	for (i = j = 0; i < n; j++) {
+		if (strncmp(v + i, "&#38;", 5) == 0) {
+			v[j] = '&';
+			i += 5;
+		} else {
+			v[j] = v[i++];
+		}
+	}
+	v[j] = '\0';
+	return v;
+}
 
 static char *
 attr_get(const xmlChar **attrs, int nattrs, const char *name)
@@ -395,8 +433,7 @@ attr_get(const xmlChar **attrs, int nattrs, const char *name)
 		const xmlChar **a = attrs + 5 * i;
 
 		if (sh_strcaseeq((const char *)a[0], name))
-			return xstrndup((const char *)a[3],
-			    (size_t)(a[4] - a[3]));
+			return attr_value(a);
 	}
 	return NULL;
 }
@@ -411,8 +448,7 @@ attr_get_xml(const xmlChar **attrs, int nattrs, const char *name)
 
 		if (a[1] != NULL && strcmp((const char *)a[1], "xml") == 0 &&
 		    strcmp((const char *)a[0], name) == 0)
-			return xstrndup((const char *)a[3],
-			    (size_t)(a[4] - a[3]));
+			return attr_value(a);
 	}
 	return NULL;
 }
@@ -485,13 +521,14 @@ stop(struct parser *p, int err)
 /* Frames. */
 
 static void
-frame_push(struct parser *p, const xmlChar **attrs, int nattrs, enum voc voc,
-    enum el el)
+frame_push(struct parser *p, const xmlChar *name, const xmlChar **attrs,
+    int nattrs, enum voc voc, enum el el)
 {
 	struct frame *parent = &p->frames[p->depth];
 	struct frame *f = &p->frames[++p->depth];
 	char *base, *lang;
 
+	f->name = name;
 	f->voc = (uint8_t)voc;
 	f->el = (uint8_t)el;
 	f->base = parent->base;
@@ -542,6 +579,7 @@ cap_begin(struct parser *p, enum field field, enum ctype type)
 	p->cap.plain_type = false;
 	p->cap.markup = false;
 	p->cap.wrapper = -1;
+	p->cap.weak = false;
 	sh_buf_reset(&p->cap.buf);
 }
 
@@ -614,7 +652,8 @@ cap_start_tag(struct parser *p, const xmlChar *name, const xmlChar **attrs,
 	int i;
 
 	/* Atom's type="xhtml" wraps the content in one div: not content. */
-	if (p->cap.type == CT_XHTML && p->depth == p->cap.depth + 1 &&
+	if ((p->cap.type == CT_XHTML || p->cap.type == CT_HTML) &&
+	    p->depth == p->cap.depth + 1 &&
 	    p->cap.wrapper < 0 && p->cap.buf.len == 0 &&
 	    strcmp((const char *)name, "div") == 0) {
 		p->cap.wrapper = p->depth;
@@ -626,13 +665,14 @@ cap_start_tag(struct parser *p, const xmlChar *name, const xmlChar **attrs,
 	cap_append(p, (const char *)name, strlen((const char *)name));
 	for (i = 0; i < nattrs; i++) {
 		const xmlChar **a = attrs + 5 * i;
+		char *v = attr_value(a);
 
 		cap_append(p, " ", 1);
 		cap_append(p, (const char *)a[0], strlen((const char *)a[0]));
 		cap_append(p, "=\"", 2);
-		cap_append_escaped(p, (const char *)a[3],
-		    (size_t)(a[4] - a[3]), true);
+		cap_append_escaped(p, v, strlen(v), true);
 		cap_append(p, "\"", 1);
+		free(v);
 	}
 	cap_append(p, ">", 1);
 }
@@ -692,6 +732,32 @@ set_if_null(char **slot, char *value)
 		free(value);
 }
 
+/* A language tag as BCP 47 writes it: "en_US" becomes "en-US". */
+static char *
+language_tag(const char *s)
+{
+	char *t = xstrdup(s), *c;
+
+	for (c = t; *c != '\0'; c++)
+		if (*c == '_')
+			*c = '-';
+	return t;
+}
+
+/* First value wins, except that a strong source replaces a weak one. */
+static void
+set_weighted(char **slot, bool *slot_weak, char *value, bool weak)
+{
+	if (value == NULL)
+		return;
+	if (*slot == NULL || (*slot_weak && !weak)) {
+		feed_str_set(slot, value);
+		*slot_weak = weak;
+		return;
+	}
+	free(value);
+}
+
 static int64_t
 parse_date(const char *s)
 {
@@ -708,20 +774,21 @@ apply_date(struct parser *p, enum field field, const char *s)
 
 	if (t == FEED_TIME_NONE)
 		return;
+	/* A repeated date overrides the earlier one, as in feedparser. */
 	if (e != NULL) {
-		if (field == FLD_PUBLISHED && e->published == FEED_TIME_NONE)
+		if (field == FLD_PUBLISHED)
 			e->published = t;
-		else if (field == FLD_UPDATED && e->updated == FEED_TIME_NONE)
+		else if (field == FLD_UPDATED)
 			e->updated = t;
-		else if (field == FLD_DCDATE && p->dcdate == FEED_TIME_NONE)
+		else if (field == FLD_DCDATE)
 			p->dcdate = t;
 		return;
 	}
-	if (field == FLD_PUBLISHED && p->feed_pubdate == FEED_TIME_NONE)
+	if (field == FLD_PUBLISHED)
 		p->feed_pubdate = t;
-	else if (field == FLD_UPDATED && p->feed->updated == FEED_TIME_NONE)
+	else if (field == FLD_UPDATED)
 		p->feed->updated = t;
-	else if (field == FLD_DCDATE && p->feed_dcdate == FEED_TIME_NONE)
+	else if (field == FLD_DCDATE)
 		p->feed_dcdate = t;
 }
 
@@ -777,9 +844,9 @@ apply_raw(struct parser *p, enum field field, char *v)
 		break;
 	case FLD_LANGUAGE:
 		if (e != NULL)
-			set_if_null(&e->language, xstrdup(v));
+			set_if_null(&e->language, language_tag(v));
 		else
-			set_if_null(&p->feed->language, xstrdup(v));
+			set_if_null(&p->feed->language, language_tag(v));
 		break;
 	case FLD_CATEGORY:
 		if (e != NULL)
@@ -840,30 +907,21 @@ apply_text(struct parser *p, enum field field, const char *s, size_t n,
 	switch (field) {
 	case FLD_TITLE:
 		t = cap_text(p, s, n, html);
-		if (t == NULL)
-			break;
-		if (e != NULL) {
-			if (e->title != NULL && p->title_from_dc &&
-			    !p->cap.title_from_dc) {
-				feed_str_set(&e->title, t);
-				p->title_from_dc = false;
-				break;
-			}
-			if (e->title == NULL)
-				p->title_from_dc = p->cap.title_from_dc;
-			set_if_null(&e->title, t);
-		} else {
-			set_if_null(&p->feed->title, t);
-		}
+		if (e != NULL)
+			set_weighted(&e->title, &p->weak_title, t, p->cap.weak);
+		else
+			set_weighted(&p->feed->title, &p->feed_weak_title, t,
+			    p->cap.weak);
 		break;
 	case FLD_DESCRIPTION:
 	case FLD_SUMMARY:
 		t = cap_text(p, s, n, html);
 		if (e == NULL) {
-			set_if_null(&p->feed->description, t);
+			set_weighted(&p->feed->description, &p->feed_weak_desc,
+			    t, p->cap.weak);
 			break;
 		}
-		set_if_null(&e->summary, t);
+		set_weighted(&e->summary, &p->weak_summary, t, p->cap.weak);
 		/* An RSS description that is HTML is the content too, unless
 		 * content:encoded brings the full text. */
 		if (field == FLD_DESCRIPTION && p->desc_html == NULL && n > 0)
@@ -951,6 +1009,11 @@ construct_type(const xmlChar **attrs, int nattrs, bool *plain, bool guess)
 		    sh_strcaseeq(type, "text/plain")) {
 			ct = CT_TEXT;
 			*plain = true;
+		} else if (strchr(type, '/') != NULL &&
+		    strncasecmp(type, "text/", 5) != 0 &&
+		    strstr(type, "xml") == NULL) {
+			/* RFC 4287 4.1.3.3: other media types are base64. */
+			ct = CT_BASE64;
 		}
 	}
 	if (mode != NULL) {
@@ -992,13 +1055,19 @@ entry_begin(struct parser *p, const xmlChar **attrs, int nattrs)
 	}
 	p->guid_permalink = true;
 	p->dcdate = FEED_TIME_NONE;
-	p->title_from_dc = false;
+	p->weak_title = false;
+	p->weak_summary = false;
 	p->link_rel_alternate = false;
 	if (p->frames[p->depth].own_lang)
-		p->entry->language = xstrdup(p->frames[p->depth].lang);
+		p->entry->language = language_tag(p->frames[p->depth].lang);
 	/* RSS 1.0: rdf:about is the item's URI. */
 	if ((about = attr_get(attrs, nattrs, "about")) != NULL) {
 		p->guid = trimmed(about);
+		free(about);
+	}
+	/* CDF: <ITEM HREF="...">. */
+	if ((about = attr_get(attrs, nattrs, "href")) != NULL) {
+		p->entry->link = resolve(p, about);
 		free(about);
 	}
 }
@@ -1066,11 +1135,14 @@ link_start(struct parser *p, const xmlChar **attrs, int nattrs)
 	char *href = attr_get(attrs, nattrs, "href");
 	char *rel, *url;
 
+	rel = attr_get(attrs, nattrs, "rel");
 	if (href == NULL) {
-		cap_begin(p, FLD_LINK, CT_RAW);
+		/* RSS, or Atom 0.3 written with the URL as text. */
+		if (rel == NULL || sh_strcaseeq(rel, "alternate"))
+			cap_begin(p, FLD_LINK, CT_RAW);
+		free(rel);
 		return;
 	}
-	rel = attr_get(attrs, nattrs, "rel");
 	url = resolve(p, href);
 	free(href);
 	if (url == NULL)
@@ -1177,7 +1249,7 @@ root_start(struct parser *p, enum voc voc, enum el el, const xmlChar *uri,
 		return;
 	}
 	if (p->frames[p->depth].own_lang)
-		f->language = xstrdup(p->frames[p->depth].lang);
+		f->language = language_tag(p->frames[p->depth].lang);
 }
 
 static void
@@ -1242,7 +1314,7 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 		break;
 	case EL_TITLE:
 		cap_construct(p, FLD_TITLE, attrs, nattrs, !is_atom(p));
-		p->cap.title_from_dc = voc == VOC_DC;
+		p->cap.weak = voc == VOC_DC;
 		break;
 	case EL_LINK:
 		if (voc == VOC_CORE)
@@ -1257,8 +1329,10 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 		break;
 	case EL_SUBTITLE:
 	case EL_TAGLINE:
-		if (!in_entry)
-			cap_construct(p, FLD_DESCRIPTION, attrs, nattrs, false);
+		if (in_entry)
+			break;
+		cap_construct(p, FLD_DESCRIPTION, attrs, nattrs, false);
+		p->cap.weak = voc == VOC_ITUNES;
 		break;
 	case EL_CONTENT:
 		if (voc == VOC_MEDIA)
@@ -1304,7 +1378,8 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 		break;
 	case EL_CATEGORY:
 	case EL_SUBJECT: {
-		char *term = attr_get(attrs, nattrs, "term");
+		char *term = attr_get(attrs, nattrs,
+		    voc == VOC_ITUNES ? "text" : "term");
 
 		if (term != NULL) {
 			if (in_entry)
@@ -1358,8 +1433,6 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	enum voc voc;
 	enum el el;
 
-	(void)nns;
-	(void)ns;
 	(void)ndefaulted;
 	p->ctxt->wellFormed = 1;
 	if (p->depth + 1 > (int)p->lim->max_depth) {
@@ -1372,15 +1445,26 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		p->cap.depth = -1;
 	}
 	if (p->cap.depth >= 0) {
-		frame_push(p, attrs, nattrs, VOC_OTHER, EL_OTHER);
+		frame_push(p, localname, attrs, nattrs, VOC_OTHER, EL_OTHER);
 		cap_start_tag(p, localname, attrs, nattrs);
 		return;
 	}
 	voc = classify_voc(p, prefix, uri);
+	if (p->depth == 0 && voc == VOC_OTHER && uri != NULL) {
+		/* <feed xmlns="http://example.com/newformat#">: the root's
+		 * vocabulary is the feed's own, whatever its URI. */
+		p->root_ns = xstrdup((const char *)uri);
+		voc = VOC_CORE;
+	}
 	el = classify_el(voc, (const char *)localname);
-	frame_push(p, attrs, nattrs, voc, el);
-	if (p->depth == 1) {
+	frame_push(p, localname, attrs, nattrs, voc, el);
+	if (p->feed->format == FEED_FORMAT_UNKNOWN) {
+		/* The root, or a feed wrapped in something else (an HTML
+		 * page around an Atom feed). */
 		root_start(p, voc, el, uri, attrs, nattrs);
+		if (el == EL_RDF)
+			for (int i = 0; i < nns; i++)
+				rdf_version(p, ns[2 * i + 1]);
 		if (el != EL_ENTRY)
 			return;
 	}
@@ -1402,19 +1486,12 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	start_dispatch(p, voc, el, attrs, nattrs);
 }
 
+/* Close the innermost open element of our own stack. */
 static void
-on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri)
+element_end(struct parser *p)
 {
-	struct parser *p = ctx;
-
-	(void)prefix;
-	(void)uri;
-	p->ctxt->wellFormed = 1;
-	if (p->depth <= 0)
-		return;
 	if (p->cap.depth >= 0 && p->depth > p->cap.depth)
-		cap_end_tag(p, localname);
+		cap_end_tag(p, p->frames[p->depth].name);
 	else if (p->cap.depth >= 0 && p->depth == p->cap.depth)
 		cap_end(p);
 	if (p->depth == p->person_depth)
@@ -1430,6 +1507,89 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	frame_pop(p);
 }
 
+/*
+ * The name in the end tag just read, or NULL for "/>" or when it cannot be
+ * found.  libxml2 has just consumed the tag, so it ends right before the
+ * input cursor.
+ */
+static const char *
+end_tag_name(struct parser *p, size_t *len)
+{
+	xmlParserInputPtr in = p->ctxt->input;
+	const xmlChar *end, *c;
+
+	if (in == NULL || in->cur == NULL || in->cur - in->base < 3)
+		return NULL;
+	end = in->cur - 1;
+	if (*end != '>' || end[-1] == '/')
+		return NULL;
+	for (c = end - 1; c > in->base && end - c < 256; c--) {
+		if (c[0] == '<' && c[1] == '/') {
+			const xmlChar *name = c + 2, *stop = name;
+
+			while (stop < end && *stop != ' ' && *stop != '\t' &&
+			    *stop != '\r' && *stop != '\n')
+				stop++;
+			*len = (size_t)(stop - name);
+			return (const char *)name;
+		}
+		if (*c == '<')
+			return NULL;
+	}
+	return NULL;
+}
+
+static bool
+name_matches(const xmlChar *local, const char *qname, size_t len)
+{
+	const char *colon = memchr(qname, ':', len);
+	size_t n;
+
+	if (colon != NULL) {
+		len -= (size_t)(colon + 1 - qname);
+		qname = colon + 1;
+	}
+	n = strlen((const char *)local);
+	return n == len && strncasecmp((const char *)local, qname, n) == 0;
+}
+
+/*
+ * libxml2's recovery treats an end tag that does not match as the end of
+ * the innermost element, so one unclosed <br> in an RSS description would
+ * swallow the rest of the feed.  We keep our own stack and close by the
+ * name written in the end tag, as HTML parsers do: up to the matching open
+ * element, and not at all when nothing open has that name.
+ */
+static void
+on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	struct parser *p = ctx;
+	const char *name;
+	size_t len = 0;
+	int d;
+
+	(void)prefix;
+	(void)uri;
+	p->ctxt->wellFormed = 1;
+	if (p->depth <= 0)
+		return;
+	name = end_tag_name(p, &len);
+	if (name == NULL ||
+	    name_matches(p->frames[p->depth].name, name, len)) {
+		element_end(p);
+		return;
+	}
+	(void)localname;
+	for (d = p->depth - 1; d >= 1; d--)
+		if (name_matches(p->frames[d].name, name, len))
+			break;
+	if (d < 1)
+		return; /* a stray end tag */
+	while (p->depth >= d)
+		element_end(p);
+}
+
 static void
 on_characters(void *ctx, const xmlChar *ch, int len)
 {
@@ -1438,7 +1598,8 @@ on_characters(void *ctx, const xmlChar *ch, int len)
 	p->ctxt->wellFormed = 1;
 	if (p->cap.depth < 0 || len <= 0)
 		return;
-	if (p->cap.markup)
+	/* Escaped HTML stays HTML source even around inline elements. */
+	if (p->cap.markup && p->cap.type != CT_HTML)
 		cap_append_escaped(p, (const char *)ch, (size_t)len, false);
 	else
 		cap_append(p, (const char *)ch, (size_t)len);
@@ -1532,6 +1693,41 @@ on_get_entity(void *ctx, const xmlChar *name)
 	return &he->ent;
 }
 
+/*
+ * Entities declared in the internal subset: kept when their text is plain
+ * (no markup, no further references), so no declaration can expand into
+ * more than its own bounded length.  Others stay unexpanded.
+ */
+static void
+on_entity_decl(void *ctx, const xmlChar *name, int type,
+    const xmlChar *publicid, const xmlChar *systemid, xmlChar *content)
+{
+	struct parser *p = ctx;
+	struct html_entity *he;
+	size_t namelen, n;
+
+	(void)publicid;
+	(void)systemid;
+	if (type != XML_INTERNAL_GENERAL_ENTITY || content == NULL)
+		return;
+	namelen = strlen((const char *)name);
+	n = strlen((const char *)content);
+	if (namelen >= sizeof(he->name) || n >= sizeof(he->text) ||
+	    strpbrk((const char *)content, "&<%") != NULL ||
+	    p->nents >= sizeof(p->ents) / sizeof(p->ents[0]))
+		return;
+	he = xcalloc(1, sizeof(*he));
+	memcpy(he->name, name, namelen + 1);
+	memcpy(he->text, content, n + 1);
+	he->ent.type = XML_ENTITY_DECL;
+	he->ent.name = he->name;
+	he->ent.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+	he->ent.content = he->text;
+	he->ent.orig = he->text;
+	he->ent.length = (int)n;
+	p->ents[p->nents++] = he;
+}
+
 static void
 on_error(void *ctx, xmlErrorPtr error)
 {
@@ -1582,6 +1778,7 @@ parser_clear(struct parser *p)
 	free(p->desc_html);
 	free(p->person_name);
 	free(p->person_email);
+	free(p->root_ns);
 	for (i = 0; i < p->nents; i++)
 		free(p->ents[i]);
 	feed_free(p->feed);
@@ -1619,6 +1816,7 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 	sax.cdataBlock = on_characters;
 	sax.reference = on_reference;
 	sax.getEntity = on_get_entity;
+	sax.entityDecl = on_entity_decl;
 	sax.serror = on_error;
 
 	parser_init(&p, lim, base_url);
@@ -1652,7 +1850,7 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 	}
 	while (p.depth > 0) {
 		/* A truncated document: close what is open. */
-		on_end(&p, (const xmlChar *)"", NULL, NULL);
+		element_end(&p);
 		p.feed->recovered |= FEED_RECOVERED_XML;
 	}
 	feed_fold(&p);

@@ -153,7 +153,7 @@ remove_dot_segments(char *in, char *out)
 		} else if (strcmp(in, "/.") == 0) {
 			in[1] = '\0';
 		} else if (strncmp(in, "/../", 4) == 0 ||
-		    strcmp(in, "/..") == 0) {
+			   strcmp(in, "/..") == 0) {
 			/* Step C: "/.." becomes "/" and climbs one segment. */
 			if (in[3] == '\0')
 				in[1] = '\0';
@@ -247,7 +247,8 @@ feed_url_resolve(const char *base, const char *ref)
 	if ((i = scheme_len(cref)) > 0) {
 		/* Already absolute: only the scheme is normalized (6.2.2.1). */
 		for (; i > 0; i--)
-			cref[i - 1] = (char)to_lower((unsigned char)cref[i - 1]);
+			cref[i - 1] =
+			    (char)to_lower((unsigned char)cref[i - 1]);
 		res = cref;
 		cref = NULL;
 		goto out;
@@ -363,8 +364,8 @@ static bool
 data_url_is_image(const char *p)
 {
 	static const char *const types[] = {"image/png", "image/apng",
-	    "image/gif", "image/jpeg", "image/jpg", "image/pjpeg",
-	    "image/webp", "image/avif", "image/bmp", "image/x-icon",
+	    "image/gif", "image/jpeg", "image/jpg", "image/pjpeg", "image/webp",
+	    "image/avif", "image/bmp", "image/x-icon",
 	    "image/vnd.microsoft.icon"};
 	char mime[32];
 	size_t n = 0, i;
@@ -387,8 +388,7 @@ data_url_is_image(const char *p)
 bool
 feed_url_is_safe(const char *url)
 {
-	static const char *const schemes[] = {"http", "https", "mailto",
-	    "ftp"};
+	static const char *const schemes[] = {"http", "https", "mailto", "ftp"};
 	char scheme[16];
 	size_t n = 0, i;
 	bool toolong = false;

@@ -211,7 +211,8 @@ test_safe_refused(void **state)
 	    "file:///etc/passwd",
 	    "feed:http://example.org/",
 	    "an-overly-long-scheme-name:x",
-	    "\xef\xbd\x8aavascript:alert(1)",
+	    "\xef\xbd\x8a"
+	    "avascript:alert(1)",
 	};
 	size_t i;
 
