@@ -161,11 +161,10 @@ static const struct elem elems[] = {
     {"noembed", DROPPED | E_RAW, 0},
     {"noframes", DROPPED | E_RAW, 0},
     /*
-     * What a reader without scripts shows, often the real <img> of a
-     * lazy-loading page: kept in content, but in a summary it is mostly
-     * "please enable JavaScript".
+     * What a reader without scripts shows: often the real <img> of a
+     * lazy-loading page, or the code of an embedded gist.
      */
-    {"noscript", E_TDROP, 0},
+    {"noscript", 0, 0},
     {"object", DROPPED, 0},
     {"ol", ALLOW_BLOCK, K_LIST},
     {"optgroup", DROPPED, 0},
@@ -361,6 +360,37 @@ utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Bytes of a broken sequence at s to replace with one U+FFFD: the lead
+ * byte and as many continuation bytes as could still have been valid, as
+ * the WHATWG decoder does.
+ */
+static size_t
+utf8_bad_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		lo = c == 0xe0 ? 0xa0 : lo;
+		hi = c == 0xed ? 0x9f : hi;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		lo = c == 0xf0 ? 0x90 : lo;
+		hi = c == 0xf4 ? 0x8f : hi;
+	} else {
+		return 1;
+	}
+	for (i = 1; i <= need && i < n && s[i] >= lo && s[i] <= hi; i++) {
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
 /* Length of s[0..n) cut back to a UTF-8 character boundary. */
 static size_t
 utf8_cut(const char *s, size_t n)
@@ -460,7 +490,7 @@ clean_input(const char *s, size_t len, size_t *outlen, char **copy)
 			i += k;
 		} else {
 			n += utf8_put(0xfffd, out + n);
-			i++;
+			i += utf8_bad_len(u + i, len - i);
 		}
 	}
 	out[n] = '\0';
@@ -1131,13 +1161,15 @@ feed_html_to_text(const char *html, size_t len, size_t max)
 bool
 feed_text_looks_html(const char *s, size_t len)
 {
-	const char *end = s + len, *p = s;
+	const char *end, *p;
 	char c[4];
 	size_t n, clen;
 	bool semi;
 
 	if (s == NULL)
 		return false;
+	end = s + len;
+	p = s;
 	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
 		const char *q = p + 1;
 		char name[TAG_NAME_MAX + 1];
@@ -1147,17 +1179,19 @@ feed_text_looks_html(const char *s, size_t len)
 			return true;
 		if (q < end && *q == '/')
 			q++;
-		for (n = 0; q < end && n < TAG_NAME_MAX && is_alnum(*q); q++)
+		for (n = 0;
+		     q < end && n < TAG_NAME_MAX && is_alnum((unsigned char)*q);
+		     q++)
 			name[n++] = (char)to_lower((unsigned char)*q);
 		name[n] = '\0';
 		if (n == 0 || q == end || elem_lookup(name) == NULL)
 			continue;
 		/* "a <b and c" is text: a tag must end before the next '<'. */
 		if (is_space((unsigned char)*q) || *q == '/' || *q == '>') {
-			const char *gt = memchr(q, '>', (size_t)(end - q));
 			const char *lt = memchr(q, '<', (size_t)(end - q));
 
-			if (gt != NULL && (lt == NULL || gt < lt))
+			if (memchr(q, '>', (size_t)((lt ? lt : end) - q)) !=
+			    NULL)
 				return true;
 		}
 	}
@@ -1176,8 +1210,6 @@ struct san {
 	const char *base;
 	const struct elem *stack[SAN_DEPTH_MAX];
 	size_t depth;
-	const struct elem *drop; /* element being dropped, or NULL */
-	unsigned long dropdepth;
 	struct sh_buf val; /* attribute values being rewritten */
 };
 
@@ -1220,10 +1252,16 @@ static const unsigned char escapes[256] =
 static const char *
 escape_of(char c)
 {
-	return c == '&'	  ? "&amp;"
-	       : c == '<' ? "&lt;"
-	       : c == '>' ? "&gt;"
-			  : "&quot;";
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	default:
+		return "&quot;";
+	}
 }
 
 /* Length of p once escaped, as text or as an attribute value. */
@@ -1352,16 +1390,39 @@ san_url(const struct san *s, const char *v)
 }
 
 /*
+ * Whether a srcset descriptor is well-formed: "1.5x", "300w" or the old
+ * "300w 200h".  Browsers drop candidates with any other descriptor.
+ */
+static bool
+srcset_descriptor_ok(const char *d, size_t n)
+{
+	size_t i = 0, digits;
+
+	while (i < n) {
+		for (digits = 0;
+		     i < n && ((d[i] >= '0' && d[i] <= '9') || d[i] == '.');
+		     i++)
+			digits++;
+		if (digits == 0 || i == n ||
+		    (d[i] != 'x' && d[i] != 'w' && d[i] != 'h'))
+			return false;
+		for (i++; i < n && is_space((unsigned char)d[i]); i++)
+			;
+	}
+	return true;
+}
+
+/*
  * Rewrite a srcset: each candidate is a URL, then an optional descriptor,
  * comma-separated; a URL ends at whitespace and may itself hold commas
- * (WHATWG 4.8.4.3.10).  Unsafe candidates are left out.
+ * (WHATWG 4.8.4.3.10).  Unsafe or malformed candidates are left out.
  */
 static void
 san_srcset(struct san *s, const char *v)
 {
 	sh_buf_reset(&s->val);
 	while (*v != '\0') {
-		const char *u, *d = NULL;
+		const char *u, *d;
 		size_t ulen, dlen = 0;
 		char *url, *r;
 
@@ -1372,22 +1433,22 @@ san_srcset(struct san *s, const char *v)
 		for (u = v; *v != '\0' && !is_space((unsigned char)*v); v++)
 			;
 		ulen = (size_t)(v - u);
+		while (is_space((unsigned char)*v))
+			v++;
+		d = v;
 		if (u[ulen - 1] == ',') {
+			/* Commas at the end of the URL end the candidate. */
 			while (ulen > 0 && u[ulen - 1] == ',')
 				ulen--;
 		} else {
-			v = d = skip_space(v, v + strlen(v));
-			for (; *v != '\0' && *v != ','; v++) {
-				/* A comma inside parentheses is no separator. */
-				if (*v == '(' && (v = strchr(v, ')')) == NULL) {
-					v = d + strlen(d);
-					break;
-				}
-			}
+			while (*v != '\0' && *v != ',')
+				v++;
 			dlen = (size_t)(v - d);
 			while (dlen > 0 && is_space((unsigned char)d[dlen - 1]))
 				dlen--;
 		}
+		if (ulen == 0 || !srcset_descriptor_ok(d, dlen))
+			continue;
 		url = xstrndup(u, ulen);
 		if ((r = san_url(s, url)) != NULL) {
 			if (s->val.len > 0)

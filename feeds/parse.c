@@ -157,7 +157,8 @@ struct capture {
 	int depth;		/* depth of the captured element, -1 if none */
 	enum field field;
 	enum ctype type;
-	bool plain_type;	/* base64 payload declared text/plain */
+	bool plain_type;	/* base64 payload is text: no type, text/plain */
+	bool keep_wrapper;	/* Atom 0.3 mode="xml": the div is content */
 	bool markup;		/* child elements were written: buf is HTML */
 	int wrapper;		/* depth of a dropped XHTML wrapper div, or -1 */
 	bool weak;		/* dc:title, itunes:subtitle: core wins */
@@ -291,6 +292,7 @@ static const struct {
 	enum el el;
 } core_names[] = {
     {"author", EL_AUTHOR},
+    {"body", EL_BODY},
     {"category", EL_CATEGORY},
     {"channel", EL_CHANNEL},
     {"content", EL_CONTENT},
@@ -577,17 +579,29 @@ cap_begin(struct parser *p, enum field field, enum ctype type)
 	p->cap.field = field;
 	p->cap.type = type;
 	p->cap.plain_type = false;
+	p->cap.keep_wrapper = false;
 	p->cap.markup = false;
 	p->cap.wrapper = -1;
 	p->cap.weak = false;
 	sh_buf_reset(&p->cap.buf);
 }
 
+/* Append to the capture; past the field limit, keep what fits. */
 static void
 cap_append(struct parser *p, const char *s, size_t n)
 {
-	if (sh_buf_append(&p->cap.buf, s, n) != SH_OK)
-		p->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+	struct sh_buf *b = &p->cap.buf;
+	size_t room;
+
+	if (sh_buf_append(b, s, n) == SH_OK)
+		return;
+	p->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+	room = b->max - b->len;
+	/* Cut on a character boundary, never inside a UTF-8 sequence. */
+	while (room > 0 && room < n && ((unsigned char)s[room] & 0xc0) == 0x80)
+		room--;
+	if (room > 0)
+		sh_buf_append(b, s, room);
 }
 
 static void
@@ -653,7 +667,7 @@ cap_start_tag(struct parser *p, const xmlChar *name, const xmlChar **attrs,
 
 	/* Atom's type="xhtml" wraps the content in one div: not content. */
 	if ((p->cap.type == CT_XHTML || p->cap.type == CT_HTML) &&
-	    p->depth == p->cap.depth + 1 &&
+	    !p->cap.keep_wrapper && p->depth == p->cap.depth + 1 &&
 	    p->cap.wrapper < 0 && p->cap.buf.len == 0 &&
 	    strcmp((const char *)name, "div") == 0) {
 		p->cap.wrapper = p->depth;
@@ -991,24 +1005,31 @@ cap_end(struct parser *p)
 
 /* Atom text constructs: type and mode attributes. */
 static enum ctype
-construct_type(const xmlChar **attrs, int nattrs, bool *plain, bool guess)
+construct_type(struct parser *p, const xmlChar **attrs, int nattrs,
+    bool guess)
 {
 	char *type = attr_get(attrs, nattrs, "type");
 	char *mode = attr_get(attrs, nattrs, "mode");
 	enum ctype ct = guess ? CT_GUESS : CT_TEXT;
+	bool plain = false;
 
-	*plain = false;
+	/* A base64 payload without a type is Atom 0.3's text/plain. */
+	p->cap.plain_type = type == NULL;
 	if (type != NULL) {
 		if (sh_strcaseeq(type, "html") ||
 		    sh_strcaseeq(type, "text/html"))
 			ct = CT_HTML;
-		else if (sh_strcaseeq(type, "xhtml") ||
-		    sh_strcaseeq(type, "application/xhtml+xml"))
+		else if (sh_strcaseeq(type, "xhtml"))
 			ct = CT_XHTML;
-		else if (sh_strcaseeq(type, "text") ||
+		else if (sh_strcaseeq(type, "application/xhtml+xml")) {
+			/* Atom 0.3: no wrapper div is implied. */
+			ct = CT_XHTML;
+			p->cap.keep_wrapper = true;
+		} else if (sh_strcaseeq(type, "text") ||
 		    sh_strcaseeq(type, "text/plain")) {
 			ct = CT_TEXT;
-			*plain = true;
+			plain = true;
+			p->cap.plain_type = true;
 		} else if (strchr(type, '/') != NULL &&
 		    strncasecmp(type, "text/", 5) != 0 &&
 		    strstr(type, "xml") == NULL) {
@@ -1018,7 +1039,7 @@ construct_type(const xmlChar **attrs, int nattrs, bool *plain, bool guess)
 	}
 	if (mode != NULL) {
 		if (sh_strcaseeq(mode, "escaped"))
-			ct = *plain ? CT_TEXT : CT_HTML;
+			ct = plain ? CT_TEXT : CT_HTML;
 		else if (sh_strcaseeq(mode, "base64"))
 			ct = CT_BASE64;
 		else if (sh_strcaseeq(mode, "xml") && ct != CT_TEXT)
@@ -1033,11 +1054,8 @@ static void
 cap_construct(struct parser *p, enum field field, const xmlChar **attrs,
     int nattrs, bool guess)
 {
-	bool plain;
-	enum ctype ct = construct_type(attrs, nattrs, &plain, guess);
-
-	cap_begin(p, field, ct);
-	p->cap.plain_type = plain;
+	cap_begin(p, field, CT_TEXT);
+	p->cap.type = construct_type(p, attrs, nattrs, guess);
 }
 
 /* Entries. */
@@ -1104,6 +1122,15 @@ entry_end(struct parser *p)
 	if (e->content_html == NULL) {
 		e->content_html = p->desc_html;
 		p->desc_html = NULL;
+	}
+	/* Content without a summary: its text is the summary. */
+	if (e->summary == NULL && e->content_html != NULL) {
+		e->summary = feed_html_to_text(e->content_html,
+		    strlen(e->content_html), p->lim->max_field_bytes);
+		if (*e->summary == '\0') {
+			free(e->summary);
+			e->summary = NULL;
+		}
 	}
 out:
 	free(p->guid);
