@@ -14,10 +14,12 @@
 
 set -eu
 
-PAIRS=3		# alternating rounds, per process and in process
+# Alternating rounds, per process and in process.
+PAIRS=${BENCH_PAIRS:-3}
 INPROC_ROUNDS=2	# rounds inside each run of the C programs
 NSTART=100	# processes in the start-up-only loops
 PYTHON=${PYTHON:-/usr/bin/python3}
+SFEED=${SFEED:-sfeed}
 CC=${CC:-cc}
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,10 +49,10 @@ case $(date +%N) in
 	;;
 esac
 have_sfeed=false
-if command -v sfeed >/dev/null 2>&1; then
+if command -v "$SFEED" >/dev/null 2>&1; then
 	have_sfeed=true
 else
-	say "no sfeed in PATH (Debian package sfeed): its row is left out"
+	say "no $SFEED in PATH (Debian package sfeed): its row is left out"
 fi
 have_fp=false
 if "$PYTHON" -c 'import feedparser' 2>/dev/null; then
@@ -183,7 +185,7 @@ loop_sheaf() {
 }
 loop_sfeed() {
 	while IFS= read -r f; do
-		sfeed <"$f" >/dev/null 2>&1 || :
+		"$SFEED" <"$f" >/dev/null 2>&1 || :
 	done <"$tmp/xml.list"
 }
 # The same loops without parsing: what starting a process costs.
@@ -194,7 +196,7 @@ loop_sheaf_start() {
 }
 loop_sfeed_start() {
 	while IFS= read -r f; do
-		sfeed </dev/null >/dev/null 2>&1 || :
+		"$SFEED" </dev/null >/dev/null 2>&1 || :
 	done <"$tmp/start.list"
 }
 
@@ -224,7 +226,7 @@ row "sheaf parse (CLI)" "per process" "$nxml" "$bxml" "$cli" "$entries_xml"
 if $have_sfeed; then
 	# sfeed writes one TSV line per item; count them outside the clock.
 	n=$(while IFS= read -r f; do
-		sfeed <"$f" 2>/dev/null || :
+		"$SFEED" <"$f" 2>/dev/null || :
 	done <"$tmp/xml.list" | wc -l)
 	row "sfeed" "per process" "$nxml" "$bxml" "$sf" "$n"
 fi

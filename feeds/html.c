@@ -629,6 +629,7 @@ struct tok {
 	unsigned attr_flags;	/* store attributes of elements with these */
 	size_t attr_max;	/* longer attribute values are ignored */
 	const struct elem *raw; /* raw-text element whose content is next */
+	const char *lt;		/* the next '<' at or after p, or end */
 	/* The current token. */
 	const char *text; /* TOK_TEXT */
 	size_t textlen;
@@ -930,12 +931,19 @@ tok_next(struct tok *t)
 			return tok_text(t, t->cbuf, t->textlen, p + n);
 		}
 		if (*p != '<') {
-			/* Two passes of memchr beat one loop of two tests. */
-			const char *q = memchr(p, '<', (size_t)(end - p));
-			const char *a;
+			/*
+			 * Two passes of memchr beat one loop of two tests.  The
+			 * '<' is remembered, or text like "&x&x&x" without one
+			 * would scan to the end again at every '&'.
+			 */
+			const char *q, *a;
 
-			if (q == NULL)
-				q = end;
+			if (t->lt == NULL || t->lt < p) {
+				t->lt = memchr(p, '<', (size_t)(end - p));
+				if (t->lt == NULL)
+					t->lt = end;
+			}
+			q = t->lt;
 			if ((a = memchr(p, '&', (size_t)(q - p))) != NULL)
 				q = a;
 			return tok_text(t, p, (size_t)(q - p), q);

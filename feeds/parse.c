@@ -1896,6 +1896,117 @@ out:
 }
 
 static bool
+is_name_char(unsigned char c, bool first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || c >= 0x80)
+		return true;
+	return !first && ((c >= '0' && c <= '9') || c == '.' || c == '-');
+}
+
+/*
+ * Length of a well-formed reference at s ("&amp;", "&#38;", "&#x26;"), or
+ * 0 for a bare ampersand.  *upper_x is set for "&#X26;", which XML does
+ * not allow but HTML and feeds do.
+ */
+static size_t
+ref_len(const char *s, const char *end, bool *upper_x)
+{
+	const char *c = s + 1;
+
+	*upper_x = false;
+	if (c < end && *c == '#') {
+		c++;
+		if (c < end && (*c == 'x' || *c == 'X')) {
+			*upper_x = *c == 'X';
+			c++;
+			while (c < end && c - s < 16 &&
+			    ((*c >= '0' && *c <= '9') ||
+				(*c >= 'a' && *c <= 'f') ||
+				(*c >= 'A' && *c <= 'F')))
+				c++;
+		} else {
+			while (c < end && c - s < 16 && *c >= '0' && *c <= '9')
+				c++;
+		}
+		if (c < end && *c == ';' && c[-1] != '#' && c[-1] != 'x' &&
+		    c[-1] != 'X')
+			return (size_t)(c + 1 - s);
+		return 0;
+	}
+	if (c >= end || !is_name_char((unsigned char)*c, true))
+		return 0;
+	while (c < end && c - s < 64 && is_name_char((unsigned char)*c, false))
+		c++;
+	return c < end && *c == ';' ? (size_t)(c + 1 - s) : 0;
+}
+
+/* Skip a CDATA section or comment starting at s; returns where it ends. */
+static const char *
+skip_raw(const char *s, const char *end)
+{
+	const char *close;
+	size_t n = (size_t)(end - s);
+
+	if (n >= 9 && memcmp(s, "<![CDATA[", 9) == 0) {
+		close = memmem(s + 9, n - 9, "]]>", 3);
+		return close != NULL ? close + 3 : end;
+	}
+	if (n >= 4 && memcmp(s, "<!--", 4) == 0) {
+		close = memmem(s + 4, n - 4, "-->", 3);
+		return close != NULL ? close + 3 : end;
+	}
+	return s + 1;
+}
+
+/*
+ * Feeds are full of bare ampersands ("?a=1&b=2" in a link) that libxml2's
+ * recovery would drop together with the text after them.  Escape them, and
+ * lower the X of "&#X26;", outside CDATA sections and comments.  Returns a
+ * new document, or NULL when nothing needed mending (the common case costs
+ * one scan).
+ */
+static char *
+mend_ampersands(const char *doc, size_t len, size_t *outlen)
+{
+	const char *s = doc, *end = doc + len, *copied = doc, *amp = NULL;
+	struct sh_buf b;
+	bool upper_x;
+	size_t n;
+
+	sh_buf_init(&b, 2 * len + 16);
+	/* Each byte is looked at a bounded number of times: linear. */
+	while (s < end) {
+		const char *bang;
+
+		if (amp == NULL || amp < s) {
+			amp = memchr(s, '&', (size_t)(end - s));
+			if (amp == NULL)
+				break;
+		}
+		bang = memmem(s, (size_t)(amp - s), "<!", 2);
+		if (bang != NULL) {
+			s = skip_raw(bang, end);
+			continue;
+		}
+		n = ref_len(amp, end, &upper_x);
+		if (n > 0 && !upper_x) {
+			s = amp + n;
+			continue;
+		}
+		if (sh_buf_append(&b, copied, (size_t)(amp - copied)) != SH_OK ||
+		    sh_buf_puts(&b, n > 0 ? "&#x" : "&amp;") != SH_OK)
+			break;
+		copied = s = amp + (n > 0 ? 3 : 1);
+	}
+	if (b.data == NULL)
+		return NULL;
+	sh_buf_append(&b, copied, (size_t)(end - copied));
+	*outlen = b.len;
+	return sh_buf_steal(&b);
+}
+
+static bool
 looks_json(const char *s, size_t n)
 {
 	size_t i;
@@ -1917,7 +2028,7 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 	const char *encoding = "utf-8", *text;
 	char *conv = NULL;
 	size_t tlen, skip = 0;
-	bool recovered = false;
+	bool recovered = false, recovered_xml = false;
 	int rc;
 
 	xmlInitParser();
@@ -1942,12 +2053,23 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 	text = conv != NULL ? conv : buf + skip;
 	if (looks_json(text, tlen))
 		rc = feed_parse_json(text, tlen, base_url, lim, out, err);
-	else
+	else {
+		char *mended = mend_ampersands(text, tlen, &tlen);
+
+		if (mended != NULL) {
+			free(conv);
+			conv = mended;
+			text = mended;
+			recovered_xml = true;
+		}
 		rc = parse_xml(text, tlen, base_url, lim, out, err);
+	}
 	if (rc == SH_OK) {
 		(*out)->encoding = xstrdup(encoding);
 		if (recovered)
 			(*out)->recovered |= FEED_RECOVERED_ENCODING;
+		if (recovered_xml)
+			(*out)->recovered |= FEED_RECOVERED_XML;
 	}
 	free(conv);
 	return rc;
