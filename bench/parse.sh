@@ -116,8 +116,8 @@ $CC -O2 -Wall -Wextra -I"$srcdir/common" -I"$srcdir/feeds" \
 $CC -O2 -Wall -Wextra -include "$builddir/config.h" $xml_cflags \
     -o "$tmp/saxpass" "$srcdir/bench/saxpass.c" $xml_libs
 
-say "in process: sheaf library and bare libxml2, $PAIRS x $INPROC_ROUNDS" \
-    "rounds each, taking turns"
+say "in process: sheaf library and bare libxml2, best of" \
+    "$((PAIRS * INPROC_ROUNDS)), taking turns"
 lib_all='' lib_xml='' sax=''
 i=0
 while [ "$i" -lt "$PAIRS" ]; do
@@ -200,8 +200,13 @@ loop_sfeed_start() {
 	done <"$tmp/start.list"
 }
 
-say "per process: sheaf parse and sfeed, one process per XML file," \
-    "$PAIRS rounds each, taking turns"
+if $have_sfeed; then
+	say "per process: sheaf parse and sfeed, one process per XML file," \
+	    "best of $PAIRS, taking turns"
+else
+	say "per process: sheaf parse, one process per XML file," \
+	    "best of $PAIRS"
+fi
 cli='' sf='' cli_start='' sf_start=''
 i=0
 while [ "$i" -lt "$PAIRS" ]; do
@@ -268,8 +273,8 @@ BEGIN {
 }' "$tmp/rows"
 echo
 echo "MB = 10^6 bytes of input as stored.  seconds: best of $PAIRS" \
-    "(per process), best of $((PAIRS * INPROC_ROUNDS)) (C, in process)," \
-    "one round (feedparser)."
+    "(per process), best of $((PAIRS * INPROC_ROUNDS)) (C, in process)$(
+	$have_fp && echo ", one round (feedparser)")."
 awk -F '\t' -v cli_start="$cli_start" -v sf_start="$sf_start" \
     -v nxml="$nxml" -v nstart="$nstart" -v bxml="$bxml" '
 { t[$1 "|" $2 "|" $3] = $5 }

@@ -13,8 +13,7 @@ static const struct {
 	int (*run)(int, char **);
 	const char *usage;
 } commands[] = {
-    {"parse", cmd_parse,
-	"parse [--base URL] [--content-type TYPE] FILE"},
+    {"parse", cmd_parse, "parse [--base URL] [--content-type TYPE] FILE"},
 };
 
 static void

@@ -69,10 +69,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A growable byte buffer with a ceiling. */
 
 struct sh_buf {
-	char *data;	/* NUL-terminated contents, NULL until first append */
-	size_t len;	/* bytes used, not counting the NUL */
-	size_t cap;	/* bytes allocated */
-	size_t max;	/* ceiling on len; appends past it fail */
+	char *data; /* NUL-terminated contents, NULL until first append */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* ceiling on len; appends past it fail */
 };
 
 /**

@@ -23,8 +23,7 @@ static void log_vline(enum log_level, const char *, va_list, const char *)
     __attribute__((format(printf, 2, 0)));
 
 static void
-log_vline(enum log_level level, const char *fmt, va_list ap,
-    const char *suffix)
+log_vline(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	char line[1024];
 

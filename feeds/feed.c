@@ -173,8 +173,8 @@ entry_fallback_id(struct feed_entry *e)
 		sh_buf_puts(&b, e->title);
 	sh_buf_putc(&b, '\n');
 	if (e->published != FEED_TIME_NONE)
-		sh_buf_puts(&b, feed_date_format(e->published, date,
-				    sizeof(date)));
+		sh_buf_puts(&b,
+		    feed_date_format(e->published, date, sizeof(date)));
 	sh_buf_putc(&b, '\n');
 	if (e->summary != NULL)
 		sh_buf_puts(&b, e->summary);

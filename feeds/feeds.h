@@ -44,13 +44,13 @@ enum feed_format {
 
 /* What the parser had to recover from; reported, never fatal. */
 enum feed_recovery {
-	FEED_RECOVERED_XML = 1u << 0,	   /* the XML was not well-formed */
-	FEED_RECOVERED_ENTITY = 1u << 1,   /* undeclared entities (&nbsp;) */
-	FEED_RECOVERED_ENCODING = 1u << 2, /* wrong or missing charset */
+	FEED_RECOVERED_XML = 1u << 0,	    /* the XML was not well-formed */
+	FEED_RECOVERED_ENTITY = 1u << 1,    /* undeclared entities (&nbsp;) */
+	FEED_RECOVERED_ENCODING = 1u << 2,  /* wrong or missing charset */
 	FEED_RECOVERED_NAMESPACE = 1u << 3, /* undeclared namespace prefix */
 	FEED_RECOVERED_TRUNCATED = 1u << 4, /* a field or list was cut short */
-	FEED_RECOVERED_ENTRIES = 1u << 5,  /* entries past the limit dropped */
-	FEED_RECOVERED_JSON = 1u << 6	   /* malformed members in JSON Feed */
+	FEED_RECOVERED_ENTRIES = 1u << 5,   /* entries past the limit dropped */
+	FEED_RECOVERED_JSON = 1u << 6	    /* malformed members in JSON Feed */
 };
 
 /* Limits on one parse; feed_limits_default() fills the defaults. */
@@ -74,36 +74,36 @@ struct feed_strv {
 };
 
 struct feed_entry {
-	char *id;		/* stable id, never NULL */
-	char *title;		/* plain text, or NULL */
-	char *link;		/* absolute URL, or NULL */
-	int64_t published;	/* UTC seconds, or FEED_TIME_NONE */
-	int64_t updated;	/* UTC seconds, or FEED_TIME_NONE */
+	char *id;		  /* stable id, never NULL */
+	char *title;		  /* plain text, or NULL */
+	char *link;		  /* absolute URL, or NULL */
+	int64_t published;	  /* UTC seconds, or FEED_TIME_NONE */
+	int64_t updated;	  /* UTC seconds, or FEED_TIME_NONE */
 	struct feed_strv authors; /* names, in document order */
-	char *summary;		/* plain text, or NULL */
-	char *content_html;	/* sanitized HTML with absolute URLs, or NULL */
+	char *summary;		  /* plain text, or NULL */
+	char *content_html; /* sanitized HTML with absolute URLs, or NULL */
 	struct feed_strv categories;
 	struct feed_enclosure *enclosures;
 	size_t nenclosures;
-	char *language;		/* xml:lang of the entry, or NULL */
+	char *language; /* xml:lang of the entry, or NULL */
 };
 
 struct feed {
 	enum feed_format format;
-	char *title;		/* plain text, or NULL */
-	char *link;		/* absolute site URL, or NULL */
-	char *self;		/* the feed's own URL as it states it, or NULL */
-	char *description;	/* plain text, or NULL */
-	char *language;		/* as given, or NULL */
-	int64_t updated;	/* UTC seconds, or FEED_TIME_NONE */
-	int ttl_minutes;	/* RSS ttl or sy:updatePeriod, or -1 */
-	uint32_t skip_hours;	/* bit h set: do not poll in hour h (UTC) */
-	uint8_t skip_days;	/* bit d set: do not poll on day d (0 = Sun) */
+	char *title;	     /* plain text, or NULL */
+	char *link;	     /* absolute site URL, or NULL */
+	char *self;	     /* the feed's own URL as it states it, or NULL */
+	char *description;   /* plain text, or NULL */
+	char *language;	     /* as given, or NULL */
+	int64_t updated;     /* UTC seconds, or FEED_TIME_NONE */
+	int ttl_minutes;     /* RSS ttl or sy:updatePeriod, or -1 */
+	uint32_t skip_hours; /* bit h set: do not poll in hour h (UTC) */
+	uint8_t skip_days;   /* bit d set: do not poll on day d (0 = Sun) */
 	struct feed_strv authors;
 	struct feed_entry *entries;
 	size_t nentries;
-	unsigned recovered;	/* FEED_RECOVERED_* bits */
-	char *encoding;		/* the charset the bytes were read in */
+	unsigned recovered; /* FEED_RECOVERED_* bits */
+	char *encoding;	    /* the charset the bytes were read in */
 };
 
 /* Parsing. */
@@ -132,8 +132,8 @@ void feed_limits_default(struct feed_limits *lim);
  *         SH_EPARSE, SH_ETOOBIG or SH_EDEPTH
  */
 int feed_parse_buffer(const char *buf, size_t len, const char *base_url,
-    const char *content_type, const struct feed_limits *lim,
-    struct feed **out, char **err);
+    const char *content_type, const struct feed_limits *lim, struct feed **out,
+    char **err);
 
 /** Release a feed and everything it owns; NULL does nothing. */
 void feed_free(struct feed *f);
@@ -255,8 +255,8 @@ char *feed_html_sanitize(const char *html, size_t len, const char *base,
  *                      invalid bytes had to be replaced
  * @return SH_OK, or SH_EENCODING when no conversion is possible
  */
-int feed_charset_to_utf8(const char *buf, size_t len,
-    const char *content_type, char **out, size_t *outlen, size_t *skip,
-    const char **encoding, bool *recovered);
+int feed_charset_to_utf8(const char *buf, size_t len, const char *content_type,
+    char **out, size_t *outlen, size_t *skip, const char **encoding,
+    bool *recovered);
 
 #endif

@@ -33,8 +33,8 @@ void feed_strv_add(struct feed_strv *v, const char *s);
  * @param type    MIME type or NULL (copied)
  * @param length  bytes or -1
  */
-void feed_enclosure_add(struct feed_entry *e, const char *url,
-    const char *type, int64_t length);
+void feed_enclosure_add(struct feed_entry *e, const char *url, const char *type,
+    int64_t length);
 
 /**
  * The display name in an author string: "Jane Doe" from "jane@example.org

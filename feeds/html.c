@@ -165,7 +165,8 @@ static const struct elem elems[] = {
      * lazy-loading page, or the code of an embedded gist.
      */
     {"noscript", 0, 0},
-    {"object", DROPPED, 0},
+    /* Its content is the fallback a browser shows without the plugin. */
+    {"object", 0, 0},
     {"ol", ALLOW_BLOCK, K_LIST},
     {"optgroup", DROPPED, 0},
     {"option", DROPPED, 0},
@@ -630,6 +631,7 @@ struct tok {
 	size_t attr_max;	/* longer attribute values are ignored */
 	const struct elem *raw; /* raw-text element whose content is next */
 	const char *lt;		/* the next '<' at or after p, or end */
+	bool open_comment;	/* no "-->" is left in the input */
 	/* The current token. */
 	const char *text; /* TOK_TEXT */
 	size_t textlen;
@@ -843,27 +845,6 @@ tok_raw(struct tok *t)
 	t->raw = NULL;
 }
 
-/* Where a comment that starts at p (after "<!--") ends. */
-static const char *
-comment_end(const char *p, const char *end)
-{
-	const char *q = p;
-
-	/* "<!-->" and "<!--->" are whole, empty comments. */
-	if (q < end && *q == '>')
-		return q + 1;
-	if (q + 1 < end && q[0] == '-' && q[1] == '>')
-		return q + 2;
-	while ((q = memchr(q, '>', (size_t)(end - q))) != NULL) {
-		if (q - p >= 2 && q[-1] == '-' && q[-2] == '-')
-			return q + 1;
-		if (q - p >= 3 && q[-1] == '!' && q[-2] == '-' && q[-3] == '-')
-			return q + 1;
-		q++;
-	}
-	return end;
-}
-
 /* A bogus comment (<?...>, <!...>, </ ...>) ends at the first '>'. */
 static const char *
 bogus_end(const char *p, const char *end)
@@ -871,6 +852,35 @@ bogus_end(const char *p, const char *end)
 	const char *q = memchr(p, '>', (size_t)(end - p));
 
 	return q != NULL ? q + 1 : end;
+}
+
+/* Where a comment that starts at p (after "<!--") ends. */
+static const char *
+comment_end(struct tok *t, const char *p)
+{
+	const char *q = p, *end = t->end;
+
+	/* "<!-->" and "<!--->" are whole, empty comments. */
+	if (q < end && *q == '>')
+		return q + 1;
+	if (q + 1 < end && q[0] == '-' && q[1] == '>')
+		return q + 2;
+	while (!t->open_comment &&
+	       (q = memchr(q, '>', (size_t)(end - q))) != NULL) {
+		if (q - p >= 2 && q[-1] == '-' && q[-2] == '-')
+			return q + 1;
+		if (q - p >= 3 && q[-1] == '!' && q[-2] == '-' && q[-3] == '-')
+			return q + 1;
+		q++;
+	}
+	/*
+	 * Unterminated.  Browsers hide everything to the end; an old SGML
+	 * reading ends "<!-- -- x >" at the '>', and losing less of a feed
+	 * entry is worth more here than matching the browser.  No later
+	 * comment can end either: remember, not to search again.
+	 */
+	t->open_comment = true;
+	return bogus_end(p, end);
 }
 
 /*
@@ -883,7 +893,7 @@ tok_bang(struct tok *t, const char *p)
 	const char *end = t->end, *q;
 
 	if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
-		t->p = comment_end(p + 2, end);
+		t->p = comment_end(t, p + 2);
 		return false;
 	}
 	/*

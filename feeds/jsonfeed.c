@@ -9,7 +9,7 @@
 
 struct jparse {
 	const struct feed_limits *lim;
-	const char *base;	/* home_page_url, else the fetch URL */
+	const char *base; /* home_page_url, else the fetch URL */
 	struct feed *feed;
 };
 
@@ -32,8 +32,8 @@ jtext(struct jparse *jp, const char *s)
 		return NULL;
 	n = strlen(s);
 	t = feed_text_looks_html(s, n)
-	    ? feed_html_to_text(s, n, jp->lim->max_field_bytes)
-	    : feed_text_collapse(s, n, jp->lim->max_field_bytes);
+		? feed_html_to_text(s, n, jp->lim->max_field_bytes)
+		: feed_text_collapse(s, n, jp->lim->max_field_bytes);
 	if (t != NULL && *t == '\0') {
 		free(t);
 		t = NULL;
@@ -58,7 +58,8 @@ jauthors(json_t *obj, struct feed_strv *out)
 
 	/* 1.1 has an array; 1.0 had one object. */
 	if (json_is_array(list)) {
-		json_array_foreach(list, i, a) {
+		json_array_foreach(list, i, a)
+		{
 			if ((name = jstr(a, "name")) != NULL)
 				feed_strv_add(out, name);
 		}
@@ -76,7 +77,8 @@ jattachments(struct jparse *jp, json_t *item, struct feed_entry *e)
 
 	if (!json_is_array(list))
 		return;
-	json_array_foreach(list, i, a) {
+	json_array_foreach(list, i, a)
+	{
 		char *url = jurl(jp, jstr(a, "url"));
 
 		if (url == NULL)
@@ -117,8 +119,8 @@ jitem(struct jparse *jp, json_t *item)
 	if (json_is_string(id) && *json_string_value(id) != '\0')
 		e->id = xstrdup(json_string_value(id));
 	else if (json_is_integer(id))
-		e->id = xasprintf("%" JSON_INTEGER_FORMAT,
-		    json_integer_value(id));
+		e->id =
+		    xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
 	e->link = jurl(jp, jstr(item, "url"));
 	if (e->link == NULL)
 		e->link = jurl(jp, jstr(item, "external_url"));
@@ -143,7 +145,8 @@ jitem(struct jparse *jp, json_t *item)
 		    jp->lim->max_field_bytes);
 	tags = json_object_get(item, "tags");
 	if (json_is_array(tags)) {
-		json_array_foreach(tags, i, tag) {
+		json_array_foreach(tags, i, tag)
+		{
 			if (json_is_string(tag))
 				feed_strv_add(&e->categories,
 				    json_string_value(tag));
@@ -187,8 +190,8 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 		return SH_EPARSE;
 	}
 	items = json_object_get(root, "items");
-	if (!json_is_object(root) || (jversion(root) == FEED_FORMAT_UNKNOWN &&
-					 !json_is_array(items))) {
+	if (!json_is_object(root) ||
+	    (jversion(root) == FEED_FORMAT_UNKNOWN && !json_is_array(items))) {
 		if (err != NULL)
 			*err = xstrdup("not a feed: JSON without a JSON Feed "
 				       "version or items");
@@ -210,7 +213,8 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 		jp.feed->language = xstrdup(jstr(root, "language"));
 	jauthors(root, &jp.feed->authors);
 	if (json_is_array(items)) {
-		json_array_foreach(items, i, item) {
+		json_array_foreach(items, i, item)
+		{
 			jitem(&jp, item);
 		}
 	} else {

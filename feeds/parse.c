@@ -47,14 +47,14 @@
 
 /* Vocabularies. */
 enum voc {
-	VOC_CORE,	/* no namespace, RSS 0.90/1.0/2.0, Atom 0.3/1.0 */
-	VOC_DC,		/* Dublin Core elements and terms */
-	VOC_CONTENT,	/* content:encoded */
-	VOC_MEDIA,	/* Media RSS */
-	VOC_SY,		/* syndication module */
-	VOC_ITUNES,	/* podcasts */
-	VOC_XHTML,	/* xhtml:body in RSS */
-	VOC_RDF,	/* rdf:RDF */
+	VOC_CORE,    /* no namespace, RSS 0.90/1.0/2.0, Atom 0.3/1.0 */
+	VOC_DC,	     /* Dublin Core elements and terms */
+	VOC_CONTENT, /* content:encoded */
+	VOC_MEDIA,   /* Media RSS */
+	VOC_SY,	     /* syndication module */
+	VOC_ITUNES,  /* podcasts */
+	VOC_XHTML,   /* xhtml:body in RSS */
+	VOC_RDF,     /* rdf:RDF */
 	VOC_OTHER
 };
 
@@ -123,7 +123,7 @@ enum field {
 	FLD_DCDATE,
 	FLD_LANGUAGE,
 	FLD_CATEGORY,
-	FLD_AUTHOR,	/* an author as text, or an Atom person's text */
+	FLD_AUTHOR, /* an author as text, or an Atom person's text */
 	FLD_PERSON_NAME,
 	FLD_PERSON_EMAIL,
 	FLD_TTL,
@@ -145,8 +145,8 @@ enum ctype {
 
 struct frame {
 	const xmlChar *name; /* local name, from the parser's dictionary */
-	char *base;	 /* effective xml:base, owned when own_base */
-	char *lang;	 /* effective xml:lang, owned when own_lang */
+	char *base;	     /* effective xml:base, owned when own_base */
+	char *lang;	     /* effective xml:lang, owned when own_lang */
 	bool own_base;
 	bool own_lang;
 	uint8_t voc;
@@ -154,14 +154,14 @@ struct frame {
 };
 
 struct capture {
-	int depth;		/* depth of the captured element, -1 if none */
+	int depth; /* depth of the captured element, -1 if none */
 	enum field field;
 	enum ctype type;
-	bool plain_type;	/* base64 payload is text: no type, text/plain */
-	bool keep_wrapper;	/* Atom 0.3 mode="xml": the div is content */
-	bool markup;		/* child elements were written: buf is HTML */
-	int wrapper;		/* depth of a dropped XHTML wrapper div, or -1 */
-	bool weak;		/* dc:title, itunes:subtitle: core wins */
+	bool plain_type;   /* base64 payload is text: no type, text/plain */
+	bool keep_wrapper; /* Atom 0.3 mode="xml": the div is content */
+	bool markup;	   /* child elements were written: buf is HTML */
+	int wrapper;	   /* depth of a dropped XHTML wrapper div, or -1 */
+	bool weak;	   /* dc:title, itunes:subtitle: core wins */
 	struct sh_buf buf;
 };
 
@@ -176,17 +176,17 @@ struct parser {
 	xmlParserCtxtPtr ctxt;
 	const struct feed_limits *lim;
 	struct feed *feed;
-	const char *doc_base;	/* --base, the fetch URL */
-	int err;		/* SH_OK, or why parsing stopped */
+	const char *doc_base; /* --base, the fetch URL */
+	int err;	      /* SH_OK, or why parsing stopped */
 
-	struct frame *frames;	/* frames[0] is the document */
+	struct frame *frames; /* frames[0] is the document */
 	int depth;
 
 	struct feed_entry *entry; /* entry being built, or NULL */
-	int entry_depth;	/* -1 outside entries */
-	bool entry_dropped;	/* over the limit: ignore its contents */
-	int skip_depth;		/* inside image, source...: -1 if not */
-	int person_depth;	/* inside an Atom person: -1 if not */
+	int entry_depth;	  /* -1 outside entries */
+	bool entry_dropped;	  /* over the limit: ignore its contents */
+	int skip_depth;		  /* inside image, source...: -1 if not */
+	int person_depth;	  /* inside an Atom person: -1 if not */
 	int skiphours_depth;
 	int skipdays_depth;
 
@@ -196,8 +196,8 @@ struct parser {
 	char *guid;
 	bool guid_permalink;
 	int64_t dcdate;
-	char *desc_html;	/* RSS description that was HTML */
-	bool weak_title;	/* the entry's title came from a weak source */
+	char *desc_html; /* RSS description that was HTML */
+	bool weak_title; /* the entry's title came from a weak source */
 	bool weak_summary;
 	bool link_rel_alternate;
 	char *person_name;
@@ -209,10 +209,10 @@ struct parser {
 	bool feed_weak_desc;
 	int64_t feed_pubdate;
 	int64_t feed_dcdate;
-	int sy_period;		/* minutes per period, or 0 */
+	int sy_period; /* minutes per period, or 0 */
 	int sy_freq;
 
-	char *root_ns;		/* the root's namespace is the core one */
+	char *root_ns; /* the root's namespace is the core one */
 	struct html_entity *ents[64];
 	size_t nents;
 };
@@ -267,7 +267,8 @@ classify_voc(struct parser *p, const xmlChar *prefix, const xmlChar *uri)
 	size_t i;
 
 	if (uri != NULL) {
-		if (p->root_ns != NULL && strcmp((const char *)uri, p->root_ns) == 0)
+		if (p->root_ns != NULL &&
+		    strcmp((const char *)uri, p->root_ns) == 0)
 			return VOC_CORE;
 		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
 			if (strcmp((const char *)uri, ns_uris[i].uri) == 0)
@@ -467,8 +468,7 @@ attr_has(const xmlChar **attrs, int nattrs, const char *name)
 }
 
 static bool
-attr_is(const xmlChar **attrs, int nattrs, const char *name,
-    const char *value)
+attr_is(const xmlChar **attrs, int nattrs, const char *name, const char *value)
 {
 	char *v = attr_get(attrs, nattrs, name);
 	bool eq = v != NULL && sh_strcaseeq(v, value);
@@ -545,8 +545,8 @@ frame_push(struct parser *p, const xmlChar *name, const xmlChar **attrs,
 		free(base);
 		if (t != NULL) {
 			f->base = parent->base != NULL
-			    ? feed_url_resolve(parent->base, t)
-			    : xstrdup(t);
+				      ? feed_url_resolve(parent->base, t)
+				      : xstrdup(t);
 			f->own_base = f->base != NULL;
 			free(t);
 		}
@@ -651,8 +651,8 @@ cap_to_markup(struct parser *p)
 	text = xstrndup(p->cap.buf.data, len);
 	sh_buf_reset(&p->cap.buf);
 	/* Escaped HTML declared as such is already markup. */
-	if (p->cap.type == CT_HTML || (p->cap.type == CT_GUESS &&
-					  feed_text_looks_html(text, len)))
+	if (p->cap.type == CT_HTML ||
+	    (p->cap.type == CT_GUESS && feed_text_looks_html(text, len)))
 		cap_append(p, text, len);
 	else
 		cap_append_escaped(p, text, len, false);
@@ -825,8 +825,8 @@ sy_period_minutes(const char *s)
 static void
 apply_skip_day(struct parser *p, const char *s)
 {
-	static const char *days[] = {"sunday", "monday", "tuesday",
-	    "wednesday", "thursday", "friday", "saturday"};
+	static const char *days[] = {"sunday", "monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday"};
 	int i;
 
 	for (i = 0; i < 7; i++)
@@ -905,8 +905,7 @@ add_author(struct parser *p, const char *s)
 
 	if (name == NULL)
 		return;
-	feed_strv_add(p->entry != NULL ? &p->entry->authors
-				       : &p->feed->authors,
+	feed_strv_add(p->entry != NULL ? &p->entry->authors : &p->feed->authors,
 	    name);
 	free(name);
 }
@@ -973,8 +972,8 @@ cap_end(struct parser *p)
 	n = p->cap.buf.len;
 	switch (p->cap.type) {
 	case CT_RAW: {
-		char *v = p->cap.markup ? feed_html_to_text(s, n, n + 1)
-					: trimmed(s);
+		char *v =
+		    p->cap.markup ? feed_html_to_text(s, n, n + 1) : trimmed(s);
 
 		if (v != NULL && *v != '\0')
 			apply_raw(p, field, v);
@@ -1005,8 +1004,7 @@ cap_end(struct parser *p)
 
 /* Atom text constructs: type and mode attributes. */
 static enum ctype
-construct_type(struct parser *p, const xmlChar **attrs, int nattrs,
-    bool guess)
+construct_type(struct parser *p, const xmlChar **attrs, int nattrs, bool guess)
 {
 	char *type = attr_get(attrs, nattrs, "type");
 	char *mode = attr_get(attrs, nattrs, "mode");
@@ -1026,13 +1024,13 @@ construct_type(struct parser *p, const xmlChar **attrs, int nattrs,
 			ct = CT_XHTML;
 			p->cap.keep_wrapper = true;
 		} else if (sh_strcaseeq(type, "text") ||
-		    sh_strcaseeq(type, "text/plain")) {
+			   sh_strcaseeq(type, "text/plain")) {
 			ct = CT_TEXT;
 			plain = true;
 			p->cap.plain_type = true;
 		} else if (strchr(type, '/') != NULL &&
-		    strncasecmp(type, "text/", 5) != 0 &&
-		    strstr(type, "xml") == NULL) {
+			   strncasecmp(type, "text/", 5) != 0 &&
+			   strstr(type, "xml") == NULL) {
 			/* RFC 4287 4.1.3.3: other media types are base64. */
 			ct = CT_BASE64;
 		}
@@ -1177,8 +1175,8 @@ link_start(struct parser *p, const xmlChar **attrs, int nattrs)
 	if (rel == NULL || sh_strcaseeq(rel, "alternate") ||
 	    strcmp(rel, "http://www.iana.org/assignments/relation/alternate") ==
 		0) {
-		char **slot = p->entry != NULL ? &p->entry->link
-					       : &p->feed->link;
+		char **slot =
+		    p->entry != NULL ? &p->entry->link : &p->feed->link;
 
 		/* The first alternate wins, over a link given as text. */
 		if (!p->link_rel_alternate || p->entry == NULL) {
@@ -1207,8 +1205,7 @@ out:
 }
 
 static void
-enclosure_start(struct parser *p, const xmlChar **attrs, int nattrs,
-    bool media)
+enclosure_start(struct parser *p, const xmlChar **attrs, int nattrs, bool media)
 {
 	char *url, *abs, *type = NULL, *len = NULL;
 
@@ -1260,9 +1257,8 @@ root_start(struct parser *p, enum voc voc, enum el el, const xmlChar *uri,
 	case EL_FEED:
 	case EL_ENTRY:
 		version = attr_get(attrs, nattrs, "version");
-		if ((uri != NULL &&
-			strcmp((const char *)uri, "http://purl.org/atom/ns#") ==
-			    0) ||
+		if ((uri != NULL && strcmp((const char *)uri,
+					"http://purl.org/atom/ns#") == 0) ||
 		    (version != NULL && strncmp(version, "0.", 2) == 0))
 			f->format = FEED_FORMAT_ATOM03;
 		else
@@ -1283,8 +1279,8 @@ static void
 rdf_version(struct parser *p, const xmlChar *uri)
 {
 	if (p->feed->format == FEED_FORMAT_RSS10 && uri != NULL &&
-	    strcmp((const char *)uri, "http://my.netscape.com/rdf/simple/0.9/") ==
-		0)
+	    strcmp((const char *)uri,
+		"http://my.netscape.com/rdf/simple/0.9/") == 0)
 		p->feed->format = FEED_FORMAT_RSS090;
 }
 
@@ -1292,7 +1288,7 @@ static bool
 is_atom(const struct parser *p)
 {
 	return p->feed->format == FEED_FORMAT_ATOM03 ||
-	    p->feed->format == FEED_FORMAT_ATOM10;
+	       p->feed->format == FEED_FORMAT_ATOM10;
 }
 
 static bool
@@ -1453,8 +1449,8 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 
 static void
 on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
-    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs,
-    int ndefaulted, const xmlChar **attrs)
+    const xmlChar *uri, int nns, const xmlChar **ns, int nattrs, int ndefaulted,
+    const xmlChar **attrs)
 {
 	struct parser *p = ctx;
 	enum voc voc;
@@ -1555,7 +1551,7 @@ end_tag_name(struct parser *p, size_t *len)
 			const xmlChar *name = c + 2, *stop = name;
 
 			while (stop < end && *stop != ' ' && *stop != '\t' &&
-			    *stop != '\r' && *stop != '\n')
+			       *stop != '\r' && *stop != '\n')
 				stop++;
 			*len = (size_t)(stop - name);
 			return (const char *)name;
@@ -1602,8 +1598,7 @@ on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	if (p->depth <= 0)
 		return;
 	name = end_tag_name(p, &len);
-	if (name == NULL ||
-	    name_matches(p->frames[p->depth].name, name, len)) {
+	if (name == NULL || name_matches(p->frames[p->depth].name, name, len)) {
 		element_end(p);
 		return;
 	}
@@ -1821,8 +1816,8 @@ feed_fold(struct parser *p)
 	if (f->updated == FEED_TIME_NONE)
 		f->updated = p->feed_pubdate;
 	if (f->ttl_minutes < 0 && p->sy_period > 0)
-		f->ttl_minutes = p->sy_period / (p->sy_freq > 0 ? p->sy_freq
-								: 1);
+		f->ttl_minutes =
+		    p->sy_period / (p->sy_freq > 0 ? p->sy_freq : 1);
 }
 
 static int
@@ -1853,8 +1848,8 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 		goto out;
 	}
 	xmlCtxtUseOptions(p.ctxt, XML_PARSE_RECOVER | XML_PARSE_NONET |
-		XML_PARSE_IGNORE_ENC | XML_PARSE_NOERROR |
-		XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+				      XML_PARSE_IGNORE_ENC | XML_PARSE_NOERROR |
+				      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	xmlSwitchEncoding(p.ctxt, XML_CHAR_ENCODING_UTF8);
 	p.ctxt->_private = &p;
 	xmlParseChunk(p.ctxt, buf, (int)len, 1);
@@ -1868,7 +1863,8 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 	if (p.feed->format == FEED_FORMAT_UNKNOWN) {
 		rc = SH_ENOTFEED;
 		if (err != NULL)
-			*err = xstrdup(p.feed->recovered & FEED_RECOVERED_XML
+			*err = xstrdup(
+			    p.feed->recovered & FEED_RECOVERED_XML
 				? "not a feed: no RSS, RDF or Atom root "
 				  "element (and the XML is malformed)"
 				: "not a feed: no RSS, RDF or Atom root "
@@ -1921,9 +1917,9 @@ ref_len(const char *s, const char *end, bool *upper_x)
 			*upper_x = *c == 'X';
 			c++;
 			while (c < end && c - s < 16 &&
-			    ((*c >= '0' && *c <= '9') ||
-				(*c >= 'a' && *c <= 'f') ||
-				(*c >= 'A' && *c <= 'F')))
+			       ((*c >= '0' && *c <= '9') ||
+				   (*c >= 'a' && *c <= 'f') ||
+				   (*c >= 'A' && *c <= 'F')))
 				c++;
 		} else {
 			while (c < end && c - s < 16 && *c >= '0' && *c <= '9')
@@ -1994,7 +1990,8 @@ mend_ampersands(const char *doc, size_t len, size_t *outlen)
 			s = amp + n;
 			continue;
 		}
-		if (sh_buf_append(&b, copied, (size_t)(amp - copied)) != SH_OK ||
+		if (sh_buf_append(&b, copied, (size_t)(amp - copied)) !=
+			SH_OK ||
 		    sh_buf_puts(&b, n > 0 ? "&#x" : "&amp;") != SH_OK)
 			break;
 		copied = s = amp + (n > 0 ? 3 : 1);
@@ -2021,8 +2018,8 @@ looks_json(const char *s, size_t n)
 
 int
 feed_parse_buffer(const char *buf, size_t len, const char *base_url,
-    const char *content_type, const struct feed_limits *lim,
-    struct feed **out, char **err)
+    const char *content_type, const struct feed_limits *lim, struct feed **out,
+    char **err)
 {
 	struct feed_limits deflim;
 	const char *encoding = "utf-8", *text;

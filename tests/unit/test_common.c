@@ -53,11 +53,11 @@ test_utf8_valid(void **state)
 	assert_true(sh_utf8_valid("plain", 5));
 	assert_true(sh_utf8_valid("caf\xc3\xa9", 5));
 	assert_true(sh_utf8_valid("\xe2\x80\x9c\xf0\x9f\x98\x80", 7));
-	assert_false(sh_utf8_valid("caf\xe9", 4));	   /* latin-1 */
-	assert_false(sh_utf8_valid("\xc0\xaf", 2));	   /* overlong */
-	assert_false(sh_utf8_valid("\xed\xa0\x80", 3));	   /* surrogate */
+	assert_false(sh_utf8_valid("caf\xe9", 4));	    /* latin-1 */
+	assert_false(sh_utf8_valid("\xc0\xaf", 2));	    /* overlong */
+	assert_false(sh_utf8_valid("\xed\xa0\x80", 3));	    /* surrogate */
 	assert_false(sh_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-	assert_false(sh_utf8_valid("\xe2\x80", 2));	   /* truncated */
+	assert_false(sh_utf8_valid("\xe2\x80", 2));	    /* truncated */
 }
 
 static void

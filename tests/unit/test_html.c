@@ -78,6 +78,7 @@ test_text_markup(void **state)
 	    {"x <style>p { color: red }</style> y", "x y"},
 	    {"<SCRIPT type=text/javascript>a<b</ScRiPt >ok", "ok"},
 	    {"a<!-- <p>hidden</p> -->b", "ab"},
+	    {"sa<!-- -- x >fe<script>alert(1);</script>", "safe"},
 	    {"<html><head><title>T</title></head><body>Body</body></html>",
 		"Body"},
 	    {"<script>x()</script><noscript><pre>x();</pre></noscript>",
@@ -363,8 +364,11 @@ test_san_dropped(void **state)
 	    {"<form action=\"/x\"><input name=q><button>Go</button>Search"
 	     "<select><option>a</select><textarea>t</textarea></form>",
 		"Search"},
+	    /* Only the fallback content of an object is kept. */
 	    {"<object data=x><param name=a value=b><embed src=y>fb</object>z",
-		"z"},
+		"fbz"},
+	    {"safe<object classid=\"clsid:C932BA85\"> description",
+		"safe description"},
 	    {"<applet code=x>a</applet>z", "z"},
 	    {"<base href=\"http://evil/\"><meta http-equiv=refresh content=0>"
 	     "<link rel=stylesheet href=x>t",
@@ -393,11 +397,10 @@ test_san_js_href(void **state)
 	    "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
 	    "<a href=\"jav\tascript:alert(1)\">x</a>",
 	    "<a href=\"jav&#x0A;ascript:alert(1)\">x</a>",
-	    "<a "
-	    "href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;"
-	    "&#58;alert(1)\">x</a>",
-	    "<a href=\"&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#58"
-	    "alert(1)\">x</a>",
+	    ("<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;"
+	     "&#116;&#58;alert(1)\">x</a>"),
+	    ("<a href=\"&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74"
+	     "&#58alert(1)\">x</a>"),
 	    "<a href=javascript&colon;alert(1)>x</a>",
 	    "<a href='vbscript:msgbox(1)'>x</a>",
 	    "<a href=\"livescript:x\">x</a>",

@@ -58,8 +58,8 @@ parse_str(const char *doc, const struct feed_limits *lim, int want)
 	char *err = NULL;
 	int rc;
 
-	rc = feed_parse_buffer(doc, strlen(doc), "https://t.example/feed",
-	    NULL, lim, &f, &err);
+	rc = feed_parse_buffer(doc, strlen(doc), "https://t.example/feed", NULL,
+	    lim, &f, &err);
 	assert_int_equal(rc, want);
 	if (rc != SH_OK) {
 		/* Every failure comes with a one-line message. */
@@ -145,7 +145,8 @@ static void
 test_ids_stable(void **state)
 {
 	struct feed *a = parse_file("rss20.xml", NULL, NULL);
-	struct feed *b = parse_file("rss20.xml", "https://other.example/", NULL);
+	struct feed *b =
+	    parse_file("rss20.xml", "https://other.example/", NULL);
 	size_t i;
 
 	(void)state;
@@ -188,8 +189,8 @@ test_atom10(void **state)
 	/* XHTML content: the wrapper div is gone, URLs absolute. */
 	assert_non_null(strstr(e->content_html, "<b>cède</b>"));
 	assert_null(strstr(e->content_html, "<div"));
-	assert_non_null(strstr(e->content_html,
-	    "https://blog.example.fr/posts/img/a.png"));
+	assert_non_null(
+	    strstr(e->content_html, "https://blog.example.fr/posts/img/a.png"));
 	assert_string_equal(e->categories.v[0], "IA");
 
 	e = &f->entries[1];
@@ -426,7 +427,7 @@ test_no_external_entities(void **state)
 	/* Plain internal entities are expanded; nested ones are not. */
 	assert_string_equal(f->entries[0].summary, "lol");
 	assert_true(f->entries[0].title == NULL ||
-	    strstr(f->entries[0].title, "lollol") == NULL);
+		    strstr(f->entries[0].title, "lollol") == NULL);
 	feed_free(f);
 }
 

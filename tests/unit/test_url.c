@@ -211,8 +211,7 @@ test_safe_refused(void **state)
 	    "file:///etc/passwd",
 	    "feed:http://example.org/",
 	    "an-overly-long-scheme-name:x",
-	    "\xef\xbd\x8a"
-	    "avascript:alert(1)",
+	    "\xef\xbd\x8a\x61vascript:alert(1)",
 	};
 	size_t i;
 
