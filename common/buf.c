@@ -105,7 +105,17 @@ sh_utf8_valid(const char *str, size_t n)
 		unsigned char c = s[i];
 
 		if (c < 0x80) {
-			i++;
+			uint64_t w;
+
+			/* ASCII runs, eight bytes at a time. */
+			while (i + 8 <= n) {
+				memcpy(&w, s + i, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				i += 8;
+			}
+			if (i < n && s[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

@@ -23,7 +23,13 @@
  * content of the 37 MB corpus alone would then take longer than sfeed
  * takes to parse the whole corpus.  It also invents <p> wrappers around
  * top-level text even with HTML_PARSE_NOIMPLIED, and applies HTML 4
- * auto-closing rules that are not the ones browsers use.
+ * auto-closing rules that are not the ones browsers use.  This tokenizer
+ * runs three to four times as fast on the same content.
+ *
+ * Where feeds and browsers part ways, the feed wins when that loses less
+ * text: a self-closed "<p/>" is empty (serialized XHTML), an unterminated
+ * comment ends at the next '>', a tag cut short by the end of the input is
+ * text unless its name is an element's, and CDATA is text.
  *
  * The sanitizer is safe by construction rather than by filtering: its
  * output is written from scratch, so every '<' in it starts a tag from the
@@ -714,7 +720,7 @@ tok_attrs(struct tok *t, const char *p, bool keep)
 	const char *end = t->end;
 
 	for (;;) {
-		const char *name, *nend, *val = NULL, *vend = NULL;
+		const char *name, *nend, *val, *vend;
 
 		p = skip_space(p, end);
 		if (p == end)
@@ -734,6 +740,7 @@ tok_attrs(struct tok *t, const char *p, bool keep)
 		       *p != '>' && *p != '=')
 			p++;
 		nend = p;
+		val = vend = p; /* no value: an empty one */
 		p = skip_space(p, end);
 		if (p < end && *p == '=') {
 			p = skip_space(p + 1, end);
@@ -754,8 +761,10 @@ tok_attrs(struct tok *t, const char *p, bool keep)
 				vend = p;
 			}
 		}
+		/* No attribute on the allowlist has a longer name. */
 		if (!keep || t->nattrs == TAG_ATTRS_MAX ||
-		    (val != NULL && (size_t)(vend - val) > t->attr_max))
+		    (size_t)(nend - name) > TAG_NAME_MAX ||
+		    (size_t)(vend - val) > t->attr_max)
 			continue;
 		t->attrs[t->nattrs].name = t->scratch.len;
 		for (; name < nend; name++)

@@ -196,7 +196,9 @@ struct parser {
 	char *guid;
 	bool guid_permalink;
 	int64_t dcdate;
-	char *desc_html; /* RSS description that was HTML */
+	char *desc_raw;	 /* RSS description, kept until the entry ends */
+	size_t desc_len;
+	bool desc_is_html;
 	bool weak_title; /* the entry's title came from a weak source */
 	bool weak_summary;
 	bool link_rel_alternate;
@@ -338,10 +340,14 @@ static const struct {
 static enum el
 classify_core(const char *name)
 {
+	unsigned char first = (unsigned char)name[0] | 0x20;
 	size_t i;
 
+	/* Most elements are not ours: compare only names with the same
+	 * first letter. */
 	for (i = 0; i < sizeof(core_names) / sizeof(core_names[0]); i++)
-		if (sh_strcaseeq(name, core_names[i].name))
+		if ((unsigned char)core_names[i].name[0] == first &&
+		    sh_strcaseeq(name, core_names[i].name))
 			return core_names[i].el;
 	return EL_OTHER;
 }
@@ -937,8 +943,12 @@ apply_text(struct parser *p, enum field field, const char *s, size_t n,
 		set_weighted(&e->summary, &p->weak_summary, t, p->cap.weak);
 		/* An RSS description that is HTML is the content too, unless
 		 * content:encoded brings the full text. */
-		if (field == FLD_DESCRIPTION && p->desc_html == NULL && n > 0)
-			p->desc_html = cap_html(p, s, n, html);
+		if (field == FLD_DESCRIPTION && p->desc_raw == NULL && n > 0) {
+			/* Sanitized at the end, and only when no content. */
+			p->desc_raw = xstrndup(s, n);
+			p->desc_len = n;
+			p->desc_is_html = html;
+		}
 		break;
 	case FLD_CONTENT:
 		if (e == NULL || e->content_html != NULL)
@@ -1088,6 +1098,32 @@ entry_begin(struct parser *p, const xmlChar **attrs, int nattrs)
 	}
 }
 
+/*
+ * Content without a summary: the text of its beginning is the summary.  A
+ * summary is a preview, so only the first SUMMARY_HTML_BYTES of the HTML
+ * are read; that bounds the cost on long articles.
+ */
+#define SUMMARY_HTML_BYTES 4096
+
+static char *
+summary_of(struct parser *p, const char *html)
+{
+	size_t n = strlen(html);
+	char *t;
+
+	if (n > SUMMARY_HTML_BYTES) {
+		n = SUMMARY_HTML_BYTES;
+		while (n > 0 && ((unsigned char)html[n] & 0xc0) == 0x80)
+			n--;
+	}
+	t = feed_html_to_text(html, n, p->lim->max_field_bytes);
+	if (t != NULL && *t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
 static bool
 is_web_url(const char *s)
 {
@@ -1117,24 +1153,16 @@ entry_end(struct parser *p)
 		e->id = p->guid;
 		p->guid = NULL;
 	}
-	if (e->content_html == NULL) {
-		e->content_html = p->desc_html;
-		p->desc_html = NULL;
-	}
-	/* Content without a summary: its text is the summary. */
-	if (e->summary == NULL && e->content_html != NULL) {
-		e->summary = feed_html_to_text(e->content_html,
-		    strlen(e->content_html), p->lim->max_field_bytes);
-		if (*e->summary == '\0') {
-			free(e->summary);
-			e->summary = NULL;
-		}
-	}
+	if (e->content_html == NULL && p->desc_raw != NULL)
+		e->content_html =
+		    cap_html(p, p->desc_raw, p->desc_len, p->desc_is_html);
+	if (e->summary == NULL && e->content_html != NULL)
+		e->summary = summary_of(p, e->content_html);
 out:
 	free(p->guid);
 	p->guid = NULL;
-	free(p->desc_html);
-	p->desc_html = NULL;
+	free(p->desc_raw);
+	p->desc_raw = NULL;
 }
 
 /* Persons: Atom author elements, or RSS author text. */
@@ -1797,7 +1825,7 @@ parser_clear(struct parser *p)
 	free(p->frames);
 	sh_buf_clear(&p->cap.buf);
 	free(p->guid);
-	free(p->desc_html);
+	free(p->desc_raw);
 	free(p->person_name);
 	free(p->person_email);
 	free(p->root_ns);
@@ -1952,7 +1980,7 @@ skip_raw(const char *s, const char *end)
 		close = memmem(s + 4, n - 4, "-->", 3);
 		return close != NULL ? close + 3 : end;
 	}
-	return s + 1;
+	return s + 2; /* "<!DOCTYPE" and the like: past the "<!" */
 }
 
 /*
@@ -1980,9 +2008,11 @@ mend_ampersands(const char *doc, size_t len, size_t *outlen)
 			if (amp == NULL)
 				break;
 		}
-		bang = memmem(s, (size_t)(amp - s), "<!", 2);
+		/* '!' is rare outside "<![CDATA[" and "<!--": look for it. */
+		bang = memchr(s, '!', (size_t)(amp - s));
 		if (bang != NULL) {
-			s = skip_raw(bang, end);
+			s = bang > doc && bang[-1] == '<' ? skip_raw(bang - 1, end)
+							  : bang + 1;
 			continue;
 		}
 		n = ref_len(amp, end, &upper_x);

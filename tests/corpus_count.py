@@ -20,7 +20,11 @@ col = {name: i for i, name in enumerate(header)}
 def run(row):
     path = os.path.join(corpus, row[col["path"]])
     want = int(row[col["entries"]])
-    p = subprocess.run([sheaf, "parse", path], capture_output=True, timeout=60)
+    try:
+        p = subprocess.run([sheaf, "parse", path], capture_output=True,
+                           timeout=60)
+    except subprocess.TimeoutExpired:
+        return row[col["path"]], row[col["format"]], want, None, False, True, "timeout"
     err = p.stderr.decode("utf-8", "replace")
     crashed = p.returncode not in (0, 1) or "Sanitizer" in err or "runtime error" in err
     got = None

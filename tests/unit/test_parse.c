@@ -473,6 +473,26 @@ test_unclosed_html_in_description(void **state)
 	feed_free(f);
 }
 
+static void
+test_bare_ampersands(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* A doctype, a comment and CDATA around bare ampersands: only the
+	 * bare ones are mended, and the scan always moves on. */
+	f = parse_str("<!DOCTYPE rss><!-- a & b --><rss version=\"2.0\">"
+		      "<channel><item><title>Fish & chips &#X41;</title>"
+		      "<link>http://x.example/?a=1&b=2</link>"
+		      "<description><![CDATA[x & y]]></description>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_string_equal(f->entries[0].title, "Fish & chips A");
+	assert_string_equal(f->entries[0].link, "http://x.example/?a=1&b=2");
+	assert_string_equal(f->entries[0].summary, "x & y");
+	feed_free(f);
+}
+
 int
 main(void)
 {
@@ -493,6 +513,7 @@ main(void)
 	    cmocka_unit_test(test_no_external_entities),
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
+	    cmocka_unit_test(test_bare_ampersands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
