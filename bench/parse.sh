@@ -118,7 +118,14 @@ $CC -O2 -Wall -Wextra -include "$builddir/config.h" $xml_cflags \
 
 say "in process: sheaf library and bare libxml2, best of" \
     "$((PAIRS * INPROC_ROUNDS)), taking turns"
-lib_all='' lib_xml='' sax=''
+# sfeed without process start-up: one process reads every XML file of the
+# corpus concatenated into one stream.  Its state machine does not mind
+# several documents in a row, so this is its parsing speed alone, the
+# figure to hold the in-process library against.
+if $have_sfeed; then
+	while IFS= read -r f; do cat "$f"; done <"$tmp/xml.list" >"$tmp/all.xml"
+fi
+lib_all='' lib_xml='' sax='' sfs=''
 i=0
 while [ "$i" -lt "$PAIRS" ]; do
 	r=$("$tmp/parse_inproc" -r "$INPROC_ROUNDS" <"$tmp/all.list")
@@ -126,6 +133,15 @@ while [ "$i" -lt "$PAIRS" ]; do
 	lib_xml=$(min "$lib_xml" "$(get xml_seconds "$r")")
 	s=$("$tmp/saxpass" -r "$INPROC_ROUNDS" <"$tmp/all.list")
 	sax=$(min "$sax" "$(get seconds "$s")")
+	if $have_sfeed; then
+		j=0
+		while [ "$j" -lt "$INPROC_ROUNDS" ]; do
+			t0=$(now)
+			"$SFEED" <"$tmp/all.xml" >/dev/null 2>&1 || :
+			sfs=$(min "$sfs" "$(elapsed "$t0")")
+			j=$((j + 1))
+		done
+	fi
 	i=$((i + 1))
 done
 nall=$(get files "$r")
@@ -145,6 +161,10 @@ row "libxml2 SAX2, bare" "in process" "$nxml" "$bxml" "$sax" \
     "$(get entries "$s")"
 row "sheaf library" "in process" "$nall" "$ball" "$lib_all" \
     "$(get entries "$r")"
+if $have_sfeed; then
+	row "sfeed" "one stream" "$nxml" "$bxml" "$sfs" \
+	    "$("$SFEED" <"$tmp/all.xml" 2>/dev/null | wc -l)"
+fi
 
 # Python feedparser: one round, it is slow.
 fp_version=
@@ -297,6 +317,9 @@ END {
 	ratio("sheaf parse / sfeed (per process, XML)", \
 	    t["sheaf parse (CLI)|per process|" nxml], \
 	    t["sfeed|per process|" nxml])
+	ratio("sheaf library / sfeed (no start-up, XML)", \
+	    t["sheaf library|in process|" nxml], \
+	    t["sfeed|one stream|" nxml])
 	ratio("sheaf library / libxml2 bare (in process, XML)", \
 	    t["sheaf library|in process|" nxml], \
 	    t["libxml2 SAX2, bare|in process|" nxml])

@@ -193,6 +193,10 @@ resolve_late(char **slot, const char *base)
 
 	if (*slot == NULL || base == NULL)
 		return;
+	/* Most links are absolute already. */
+	if (strncmp(*slot, "https://", 8) == 0 ||
+	    strncmp(*slot, "http://", 7) == 0)
+		return;
 	abs = feed_url_resolve(base, *slot);
 	if (abs != NULL)
 		feed_str_set(slot, abs);

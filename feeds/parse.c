@@ -196,7 +196,7 @@ struct parser {
 	char *guid;
 	bool guid_permalink;
 	int64_t dcdate;
-	char *desc_raw;	 /* RSS description, kept until the entry ends */
+	char *desc_raw; /* RSS description, kept until the entry ends */
 	size_t desc_len;
 	bool desc_is_html;
 	bool weak_title; /* the entry's title came from a weak source */
@@ -2011,8 +2011,9 @@ mend_ampersands(const char *doc, size_t len, size_t *outlen)
 		/* '!' is rare outside "<![CDATA[" and "<!--": look for it. */
 		bang = memchr(s, '!', (size_t)(amp - s));
 		if (bang != NULL) {
-			s = bang > doc && bang[-1] == '<' ? skip_raw(bang - 1, end)
-							  : bang + 1;
+			s = bang > doc && bang[-1] == '<'
+				? skip_raw(bang - 1, end)
+				: bang + 1;
 			continue;
 		}
 		n = ref_len(amp, end, &upper_x);
