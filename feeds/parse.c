@@ -1939,6 +1939,12 @@ ref_len(const char *s, const char *end, bool *upper_x)
 	const char *c = s + 1;
 
 	*upper_x = false;
+	/* The references escaped HTML is made of, at a glance. */
+	if (end - c >= 4 && (c[0] == 'l' || c[0] == 'g') && c[1] == 't' &&
+	    c[2] == ';')
+		return 4;
+	if (end - c >= 4 && memcmp(c, "amp;", 4) == 0)
+		return 5;
 	if (c < end && *c == '#') {
 		c++;
 		if (c < end && (*c == 'x' || *c == 'X')) {

@@ -84,6 +84,16 @@ point "asan build succeeds" $?
 grep -E '^(FAIL|ERROR|XPASS)' build-ci/asan/check.log | head -n 50
 count_suite build-ci/asan/test-suite.log
 
+say "make install"
+rm -rf build-ci/dest
+(cd build-ci/plain && make install DESTDIR="$top/build-ci/dest" \
+    >install.log 2>&1)
+st=$?
+for f in bin/sheaf share/man/man1/sheaf.1; do
+	[ -f "build-ci/dest/usr/local/$f" ] || st=1
+done
+point "make install DESTDIR= installs sheaf and its man page" $st
+
 say "make distcheck"
 (cd build-ci/plain && make -j"$jobs" distcheck >distcheck.log 2>&1)
 st=$?
