@@ -33,6 +33,7 @@
  * the document, and no faster).
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1848,12 +1849,15 @@ feed_fold(struct parser *p)
 		    p->sy_period / (p->sy_freq > 0 ? p->sy_freq : 1);
 }
 
+#define PUSH_CHUNK (1024 * 1024)
+
 static int
 parse_xml(const char *buf, size_t len, const char *base_url,
     const struct feed_limits *lim, struct feed **out, char **err)
 {
 	xmlSAXHandler sax;
 	struct parser p;
+	size_t off, chunk;
 	int rc;
 
 	if (len > INT32_MAX)
@@ -1880,7 +1884,14 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 				      XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	xmlSwitchEncoding(p.ctxt, XML_CHAR_ENCODING_UTF8);
 	p.ctxt->_private = &p;
-	xmlParseChunk(p.ctxt, buf, (int)len, 1);
+	/* In pieces: libxml2 refuses a single push of more than 10 MB. */
+	for (off = 0; off < len && p.err == SH_OK; off += chunk) {
+		chunk = len - off < PUSH_CHUNK ? len - off : PUSH_CHUNK;
+		if (xmlParseChunk(p.ctxt, buf + off, (int)chunk, 0) != 0 &&
+		    p.ctxt->disableSAX)
+			break;
+	}
+	xmlParseChunk(p.ctxt, NULL, 0, 1);
 	if (p.err != SH_OK) {
 		rc = p.err;
 		if (err != NULL)
@@ -1971,6 +1982,31 @@ ref_len(const char *s, const char *end, bool *upper_x)
 	return c < end && *c == ';' ? (size_t)(c + 1 - s) : 0;
 }
 
+/*
+ * For "&name;" (n bytes) naming an HTML entity that XML does not declare,
+ * write its numeric reference into num and return true.  The five of XML
+ * stay as they are.
+ */
+static bool
+html_entity_ref(const char *amp, size_t n, char num[16])
+{
+	const htmlEntityDesc *desc;
+	xmlChar name[40];
+
+	if (n - 2 >= sizeof(name))
+		return false;
+	memcpy(name, amp + 1, n - 2);
+	name[n - 2] = '\0';
+	if (xmlStrEqual(name, BAD_CAST "quot") ||
+	    xmlStrEqual(name, BAD_CAST "apos") ||
+	    xmlStrEqual(name, BAD_CAST "amp"))
+		return false;
+	if ((desc = htmlEntityLookup(name)) == NULL)
+		return false;
+	snprintf(num, 16, "&#%u;", desc->value);
+	return true;
+}
+
 /* Skip a CDATA section or comment starting at s; returns where it ends. */
 static const char *
 skip_raw(const char *s, const char *end)
@@ -1997,10 +2033,11 @@ skip_raw(const char *s, const char *end)
  * one scan).
  */
 static char *
-mend_ampersands(const char *doc, size_t len, size_t *outlen)
+mend_ampersands(const char *doc, size_t len, size_t *outlen, unsigned *fixed)
 {
 	const char *s = doc, *end = doc + len, *copied = doc, *amp = NULL;
 	struct sh_buf b;
+	char num[16];
 	bool upper_x;
 	size_t n;
 
@@ -2023,14 +2060,26 @@ mend_ampersands(const char *doc, size_t len, size_t *outlen)
 			continue;
 		}
 		n = ref_len(amp, end, &upper_x);
-		if (n > 0 && !upper_x) {
+		if (n > 0 && !upper_x &&
+		    (amp[1] == '#' || n <= 5 ||
+			!html_entity_ref(amp, n, num))) {
 			s = amp + n;
 			continue;
 		}
-		if (sh_buf_append(&b, copied, (size_t)(amp - copied)) !=
-			SH_OK ||
-		    sh_buf_puts(&b, n > 0 ? "&#x" : "&amp;") != SH_OK)
+		if (sh_buf_append(&b, copied, (size_t)(amp - copied)) != SH_OK)
 			break;
+		if (n > 0 && !upper_x) {
+			/* &eacute; becomes &#233;: libxml2 keeps only the
+			 * first byte of an entity in attribute values. */
+			if (sh_buf_puts(&b, num) != SH_OK)
+				break;
+			*fixed |= FEED_RECOVERED_ENTITY;
+			copied = s = amp + n;
+			continue;
+		}
+		if (sh_buf_puts(&b, n > 0 ? "&#x" : "&amp;") != SH_OK)
+			break;
+		*fixed |= FEED_RECOVERED_XML;
 		copied = s = amp + (n > 0 ? 3 : 1);
 	}
 	if (b.data == NULL)
@@ -2062,7 +2111,8 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 	const char *encoding = "utf-8", *text;
 	char *conv = NULL;
 	size_t tlen, skip = 0;
-	bool recovered = false, recovered_xml = false;
+	bool recovered = false;
+	unsigned fixed = 0;
 	int rc;
 
 	xmlInitParser();
@@ -2088,13 +2138,12 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 	if (looks_json(text, tlen))
 		rc = feed_parse_json(text, tlen, base_url, lim, out, err);
 	else {
-		char *mended = mend_ampersands(text, tlen, &tlen);
+		char *mended = mend_ampersands(text, tlen, &tlen, &fixed);
 
 		if (mended != NULL) {
 			free(conv);
 			conv = mended;
 			text = mended;
-			recovered_xml = true;
 		}
 		rc = parse_xml(text, tlen, base_url, lim, out, err);
 	}
@@ -2102,8 +2151,7 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 		(*out)->encoding = xstrdup(encoding);
 		if (recovered)
 			(*out)->recovered |= FEED_RECOVERED_ENCODING;
-		if (recovered_xml)
-			(*out)->recovered |= FEED_RECOVERED_XML;
+		(*out)->recovered |= fixed;
 	}
 	free(conv);
 	return rc;

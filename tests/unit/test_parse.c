@@ -493,6 +493,52 @@ test_bare_ampersands(void **state)
 	feed_free(f);
 }
 
+static void
+test_entities_in_attributes(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = parse_str(
+	    "<rss version=\"2.0\"><channel><item>"
+	    "<link>http://x.example/caf&eacute;</link>"
+	    "<enclosure url=\"http://x.example/&eacute;t&eacute;.mp3\"/>"
+	    "</item></channel></rss>",
+	    NULL, SH_OK);
+	/* Every byte of the character, in text and in attributes. */
+	assert_string_equal(f->entries[0].link, "http://x.example/café");
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/été.mp3");
+	assert_int_equal(f->recovered, FEED_RECOVERED_ENTITY);
+	feed_free(f);
+}
+
+static void
+test_large_document_is_not_malformed(void **state)
+{
+	struct sh_buf b;
+	struct feed *f;
+	int i;
+
+	(void)state;
+	/* Past libxml2's 10 MB limit on a single push. */
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel>");
+	for (i = 0; i < 6000; i++) {
+		sh_buf_puts(&b, "<item><guid>x</guid><description>");
+		while (b.len % 2048 != 0)
+			sh_buf_putc(&b, 'x');
+		sh_buf_puts(&b, "</description></item>");
+	}
+	sh_buf_puts(&b, "</channel></rss>");
+	assert_true(b.len > 11 * 1000 * 1000);
+	f = parse_str(b.data, NULL, SH_OK);
+	assert_int_equal(f->nentries, 6000);
+	assert_int_equal(f->recovered, 0);
+	feed_free(f);
+	sh_buf_clear(&b);
+}
+
 int
 main(void)
 {
@@ -514,6 +560,8 @@ main(void)
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
+	    cmocka_unit_test(test_entities_in_attributes),
+	    cmocka_unit_test(test_large_document_is_not_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
