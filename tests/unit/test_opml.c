@@ -1110,8 +1110,10 @@ test_shared(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/opml", TEST_SHARED_DIR);
 	if ((d = opendir(dir)) == NULL) {
-		print_message("# %s is absent: skipped\n", dir);
-		skip();
+		/* cmocka 1.1's skip() prints "not ok ... # SKIP", which
+		 * automake's TAP driver counts as a failure: say it and pass. */
+		print_message("# SKIP %s is absent\n", dir);
+		return;
 	}
 	/* Every file there must be known, so a new one cannot go untested. */
 	while ((de = readdir(d)) != NULL) {
