@@ -215,7 +215,10 @@ struct parser {
 	int sy_period; /* minutes per period, or 0 */
 	int sy_freq;
 
-	char *root_ns; /* the root's namespace is the core one */
+	char *root_ns;		   /* the root's namespace is the core one */
+	const xmlChar *ns_seen[8]; /* namespaces classified lately */
+	uint8_t ns_voc[8];
+	unsigned ns_next;
 	struct html_entity *ents[64];
 	size_t nents;
 };
@@ -265,22 +268,40 @@ static const struct {
 };
 
 static enum voc
+classify_uri(const xmlChar *uri)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
+		if (strcmp((const char *)uri, ns_uris[i].uri) == 0)
+			return ns_uris[i].voc;
+	/* Case and trailing-slash variants of the known ones. */
+	for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
+		if (sh_strcaseeq((const char *)uri, ns_uris[i].uri))
+			return ns_uris[i].voc;
+	return VOC_OTHER;
+}
+
+static enum voc
 classify_voc(struct parser *p, const xmlChar *prefix, const xmlChar *uri)
 {
+	enum voc v;
 	size_t i;
 
 	if (uri != NULL) {
 		if (p->root_ns != NULL &&
 		    strcmp((const char *)uri, p->root_ns) == 0)
 			return VOC_CORE;
-		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
-			if (strcmp((const char *)uri, ns_uris[i].uri) == 0)
-				return ns_uris[i].voc;
-		/* Case and trailing-slash variants of the known ones. */
-		for (i = 0; i < sizeof(ns_uris) / sizeof(ns_uris[0]); i++)
-			if (sh_strcaseeq((const char *)uri, ns_uris[i].uri))
-				return ns_uris[i].voc;
-		return VOC_OTHER;
+		/* A feed uses a handful of namespaces, each many times. */
+		for (i = 0; i < 8; i++)
+			if (p->ns_seen[i] != NULL &&
+			    strcmp((const char *)p->ns_seen[i],
+				(const char *)uri) == 0)
+				return (enum voc)p->ns_voc[i];
+		v = classify_uri(uri);
+		p->ns_seen[p->ns_next % 8] = uri;
+		p->ns_voc[p->ns_next++ % 8] = (uint8_t)v;
+		return v;
 	}
 	if (prefix == NULL)
 		return VOC_CORE;
@@ -1645,15 +1666,27 @@ static void
 on_characters(void *ctx, const xmlChar *ch, int len)
 {
 	struct parser *p = ctx;
+	struct sh_buf *b;
 
 	p->ctxt->wellFormed = 1;
 	if (p->cap.depth < 0 || len <= 0)
 		return;
 	/* Escaped HTML stays HTML source even around inline elements. */
-	if (p->cap.markup && p->cap.type != CT_HTML)
+	if (p->cap.markup && p->cap.type != CT_HTML) {
 		cap_append_escaped(p, (const char *)ch, (size_t)len, false);
-	else
-		cap_append(p, (const char *)ch, (size_t)len);
+		return;
+	}
+	/* Escaped HTML arrives one entity at a time: append in place while
+	 * the buffer has room, the common case. */
+	b = &p->cap.buf;
+	if (b->data != NULL && (size_t)len < b->cap - b->len &&
+	    (size_t)len <= b->max - b->len) {
+		memcpy(b->data + b->len, ch, (size_t)len);
+		b->len += (size_t)len;
+		b->data[b->len] = '\0';
+		return;
+	}
+	cap_append(p, (const char *)ch, (size_t)len);
 }
 
 /* An entity reference libxml2 could not resolve: keep it as text. */
