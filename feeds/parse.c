@@ -2041,6 +2041,18 @@ html_entity_ref(const char *amp, size_t n, char num[16])
 }
 
 /* Skip a CDATA section or comment starting at s; returns where it ends. */
+/* Where "xyz" (3 bytes, x rare in text) next occurs, or NULL. */
+static const char *
+find3(const char *s, const char *end, const char *xyz)
+{
+	while ((s = memchr(s, xyz[0], (size_t)(end - s))) != NULL) {
+		if (end - s >= 3 && s[1] == xyz[1] && s[2] == xyz[2])
+			return s;
+		s++;
+	}
+	return NULL;
+}
+
 static const char *
 skip_raw(const char *s, const char *end)
 {
@@ -2048,11 +2060,11 @@ skip_raw(const char *s, const char *end)
 	size_t n = (size_t)(end - s);
 
 	if (n >= 9 && memcmp(s, "<![CDATA[", 9) == 0) {
-		close = memmem(s + 9, n - 9, "]]>", 3);
+		close = find3(s + 9, end, "]]>");
 		return close != NULL ? close + 3 : end;
 	}
 	if (n >= 4 && memcmp(s, "<!--", 4) == 0) {
-		close = memmem(s + 4, n - 4, "-->", 3);
+		close = find3(s + 4, end, "-->");
 		return close != NULL ? close + 3 : end;
 	}
 	return s + 2; /* "<!DOCTYPE" and the like: past the "<!" */
