@@ -118,4 +118,316 @@ struct sched_decision {
  */
 void sched_next(const struct sched_input *in, struct sched_decision *out);
 
+/*
+ * The running daemon (main.c, loop.c, poll.c, api.c).
+ *
+ * One thread, the main one, owns the fetcher, the schedule and every
+ * store_write().  The API's threads read the store in their own read
+ * transactions and hand every change to the main thread as a struct
+ * api_req on a queue guarded by sheafd.lock; an eventfd wakes the loop.
+ * Nothing here is a truth the store does not hold: the in-flight set, the
+ * next scan time and the round figures are rebuilt (or simply start
+ * empty) after a restart.
+ */
+
+#include <pthread.h>
+
+#include "fetch.h"
+#include "feeds.h"
+#include "opml.h"
+#include "store.h"
+
+struct api;
+struct inflight;
+struct poll_batch;
+
+/* What the API asks the main thread to do. */
+enum api_req_kind {
+	API_REQ_FEED_ADD = 1, /* url, title, folder */
+	API_REQ_FEED_DELETE,  /* feed_id */
+	API_REQ_FEED_POLL,    /* feed_id */
+	API_REQ_OPML_IMPORT   /* opml */
+};
+
+/*
+ * A write request handed from an API thread to the main thread.  The API
+ * thread owns it until api_req_submit() queues it; then whoever sees the
+ * other side finished frees it: the API thread after done, the main
+ * thread when the API thread gave up waiting (abandoned).  Both flags and
+ * the answer are read and written under sheafd.lock.
+ */
+struct api_req {
+	enum api_req_kind kind;
+	uint64_t feed_id;      /* DELETE and POLL */
+	char *url;	       /* ADD: the feed's URL */
+	char *title;	       /* ADD: the user's title, or NULL */
+	char *folder;	       /* ADD: "/"-separated folder, or NULL */
+	struct opml_doc *opml; /* IMPORT: the parsed document */
+	unsigned status;       /* answer: HTTP status */
+	char *reply;	       /* answer: JSON text, owned */
+	bool done;	       /* the main thread answered */
+	bool abandoned;	       /* the API thread stopped waiting */
+	pthread_cond_t cond;   /* signalled when done */
+	struct api_req *next;  /* queue link */
+};
+
+/* Figures of one poll round: from the first start to the last answer. */
+struct poll_round {
+	int64_t started;       /* unix seconds, 0 when none yet */
+	int64_t finished;      /* 0 while running */
+	unsigned fetched;      /* 200 answers */
+	unsigned not_modified; /* 304 answers */
+	unsigned failed;       /* errors of any kind */
+	uint64_t new_entries;  /* entries the round added */
+};
+
+/*
+ * A host that asked to be left alone: a 429 or 503 with Retry-After holds
+ * back every feed of that host (and port) until then.  Only a politeness
+ * cache: after a restart each feed's own next poll still honours it.
+ */
+struct host_hold {
+	char host[128]; /* as url_host() gives it */
+	int64_t until;	/* unix seconds */
+};
+
+/* Most hosts held back at once; the hold ending first makes room. */
+#define SHEAFD_MAX_HOLDS 256
+
+struct sheafd {
+	struct config cfg;	   /* current configuration, main thread */
+	char *config_path;	   /* the file read at start and on SIGHUP */
+	bool config_required;	   /* -c was given */
+	char *state_dir;	   /* resolved state directory */
+	char *socket_path;	   /* resolved socket path */
+	bool opt_state_dir;	   /* -d given: the file's state_dir ignored */
+	bool opt_socket;	   /* -s given: the file's socket ignored */
+	bool socket_activated;	   /* systemd passed the socket */
+	bool socket_made;	   /* api_listen() made the socket file */
+	int listen_fd;		   /* the API's listening socket */
+	int sig_fd;		   /* signalfd of TERM, INT, HUP */
+	int ev_fd;		   /* eventfd the API writes to */
+	struct store *st;	   /* the store, for every thread */
+	struct fetcher *fetcher;   /* main thread only */
+	struct inflight *inflight; /* feeds being fetched */
+	struct poll_batch *batch;  /* completions not written yet */
+	struct feed_limits flim;   /* parser limits from cfg */
+	struct api *api;	   /* the HTTP server */
+	int64_t started;	   /* unix seconds at start */
+	int64_t next_scan;	   /* when to look for due feeds again */
+	int64_t next_purge;	   /* when retention runs next */
+	int64_t next_status;	   /* when STATUS= is refreshed */
+	bool purging;		   /* retention has more batches to do */
+	bool rebuild_fetcher;	   /* fetch limits changed: wait for idle */
+	bool stop;		   /* SIGTERM or SIGINT arrived */
+	uint64_t nfeeds, ndue, nfailing;	  /* as of the last scan */
+	struct host_hold holds[SHEAFD_MAX_HOLDS]; /* hosts held back */
+	size_t nholds;
+	uint64_t watchdog_usec;	  /* sd_watchdog_enabled(), 0 off */
+	int64_t last_watchdog_ms; /* monotonic time of the last ping */
+
+	/* Shared with the API threads, under lock. */
+	pthread_mutex_t lock;
+	struct api_req *qhead; /* write requests, oldest first */
+	struct api_req **qtail;
+	bool closing;		 /* refuse new requests: shutting down */
+	unsigned api_max_page;	 /* copy of cfg, changed on SIGHUP */
+	size_t api_max_request;	 /* copy of cfg, changed on SIGHUP */
+	int64_t api_timeout;	 /* copy of cfg, changed on SIGHUP */
+	struct poll_round round; /* the round running or last finished */
+	struct poll_round last;	 /* the last finished round */
+};
+
+/* main.c */
+
+/**
+ * Fill fetch limits from the configuration.
+ *
+ * @param cfg  the configuration
+ * @param lim  the limits to fill; allow_private points into cfg
+ */
+void sheafd_fetch_limits(const struct config *cfg, struct fetch_limits *lim);
+
+/**
+ * Fill parser limits from the configuration.
+ *
+ * @param cfg  the configuration
+ * @param lim  the limits to fill
+ */
+void sheafd_feed_limits(const struct config *cfg, struct feed_limits *lim);
+
+/**
+ * Tell systemd something (sd_notify); nothing without systemd.
+ *
+ * @param state  "READY=1", "STATUS=...", ...
+ */
+void sheafd_notify(const char *state);
+
+/* loop.c */
+
+/**
+ * Run the event loop until SIGTERM or SIGINT.
+ *
+ * @param d  the daemon, with store, fetcher, descriptors and API ready
+ * @return SH_OK, or SH_EIO when the fetcher failed for good
+ */
+int loop_run(struct sheafd *d);
+
+/**
+ * Re-read the configuration file and apply what changed; a bad file
+ * keeps the running configuration.  Main thread only.
+ *
+ * @param d  the daemon
+ */
+void loop_reload(struct sheafd *d);
+
+/* poll.c */
+
+/**
+ * A new, empty set of feeds being fetched.
+ *
+ * @return the set; free it with inflight_free()
+ */
+struct inflight *inflight_new(void);
+
+/** Release the set and the jobs it holds; NULL does nothing. */
+void inflight_free(struct inflight *s);
+
+/**
+ * Count the feeds being fetched.
+ *
+ * @param s  the set
+ * @return their number
+ */
+size_t inflight_count(const struct inflight *s);
+
+/**
+ * Tell whether a feed is being fetched.
+ *
+ * @param s   the set
+ * @param id  the feed
+ * @return true when it is
+ */
+bool inflight_has(const struct inflight *s, uint64_t id);
+
+/**
+ * Start fetching one feed: queue it on the fetcher with its stored
+ * validators and remember it in the in-flight set.
+ *
+ * @param d  the daemon
+ * @param f  the feed as stored
+ * @return SH_OK, or fetcher_add()'s error
+ */
+int poll_start(struct sheafd *d, const struct store_feed *f);
+
+/**
+ * The fetch_done_cb of the daemon: parse what one transfer brought and
+ * queue it for poll_flush(), which runs by itself when the batch is full.
+ *
+ * @param res  the outcome; owned by the batch from now on
+ * @param arg  the struct sheafd
+ */
+void poll_done(struct fetch_result *res, void *arg);
+
+/**
+ * Store the queued completions in one write transaction (each one alone
+ * when that fails), schedule their feeds' next polls and log the changes.
+ * Call it after every fetcher_perform().
+ *
+ * @param d  the daemon
+ */
+void poll_flush(struct sheafd *d);
+
+/** Release a batch and the completions it holds; NULL does nothing. */
+void poll_batch_free(struct poll_batch *b);
+
+/**
+ * Tell when the host of a URL may be polled again.
+ *
+ * @param d    the daemon
+ * @param url  a feed's URL
+ * @param now  the time
+ * @return the end of the host's hold, or 0 when it is not held
+ */
+int64_t host_held(const struct sheafd *d, const char *url, int64_t now);
+
+/**
+ * Copy the host (and port) of a URL, without any user-info, for logs.
+ *
+ * @param url  the URL
+ * @param buf  receives the host, possibly cut
+ * @param n    size of buf
+ * @return buf
+ */
+char *url_host(const char *url, char *buf, size_t n);
+
+/* api.c */
+
+/**
+ * Bind the API socket at d->socket_path (mode 0660), or take the one
+ * systemd passed; refuses a path where a daemon answers.  Sets
+ * d->listen_fd and d->socket_activated.
+ *
+ * @param d    the daemon
+ * @param err  on failure, a one-line message the caller frees
+ * @return SH_OK or SH_EIO
+ */
+int api_listen(struct sheafd *d, char **err);
+
+/**
+ * Start serving on d->listen_fd with libmicrohttpd's own threads.
+ *
+ * @param d    the daemon
+ * @param err  on failure, a one-line message the caller frees
+ * @return SH_OK or SH_EIO
+ */
+int api_start(struct sheafd *d, char **err);
+
+/**
+ * Refuse new write requests, answer the queued ones with 503, stop the
+ * server and remove the socket file that api_listen() made.  NULL api
+ * only removes the socket.
+ *
+ * @param d  the daemon
+ */
+void api_stop(struct sheafd *d);
+
+/**
+ * Take the queued write requests, oldest first; the main thread answers
+ * each with api_req_answer().
+ *
+ * @param d  the daemon
+ * @return the list linked by next, or NULL
+ */
+struct api_req *api_req_take(struct sheafd *d);
+
+/**
+ * Answer a write request and wake its API thread (or free it when that
+ * thread gave up).
+ *
+ * @param d       the daemon
+ * @param r       the request; not to be used afterwards
+ * @param status  HTTP status
+ * @param reply   JSON text, owned by the request from now on
+ */
+void api_req_answer(struct sheafd *d, struct api_req *r, unsigned status,
+    char *reply);
+
+/**
+ * The JSON text of an API error, {"error": {"code", "message"}}.
+ *
+ * @param code     short machine-readable code ("not_found")
+ * @param message  one line for people
+ * @return the text; the caller frees it
+ */
+char *api_error_json(const char *code, const char *message);
+
+/**
+ * The JSON text of one feed with its health, as GET /v1/feeds/{id} gives.
+ *
+ * @param f  the feed
+ * @return the text; the caller frees it
+ */
+char *api_feed_text(const struct store_feed *f);
+
 #endif

@@ -1,0 +1,1062 @@
+/* SPDX-License-Identifier: MIT */
+/* The socket API: HTTP/1.1 and JSON over a Unix socket with libmicrohttpd. */
+
+/*
+ * libmicrohttpd runs its own threads, one per connection, capped by
+ * api_max_clients and closed after api_timeout of silence.  A handler
+ * reads the request (the body is kept up to api_max_request; past that the
+ * answer is 413), then either reads the store in its own read transaction
+ * and answers, or, for anything that changes the store, queues a struct
+ * api_req to the main thread, wakes it through the eventfd and waits on a
+ * condition variable for the answer, at most api_timeout.  A request whose
+ * waiter gave up is still carried out; the main thread then frees it.
+ *
+ * Every answer is JSON (except the OPML export), and every error is
+ * {"error": {"code", "message"}} with the status that says what kind: 400
+ * for a malformed request, 404 for an unknown path or feed, 405 for a
+ * method a path does not take, 409 for a feed already subscribed, 413 for
+ * a body too large, 503 when the daemon is stopping or too busy.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "common.h"
+#include "sheafd.h"
+
+/* Bytes of request line and headers one connection may use. */
+#define API_CONN_MEMORY (64u * 1024)
+/* Longest URL or title accepted in a subscription. */
+#define API_MAX_URL 4096u
+#define API_MAX_TEXT 1024u
+
+struct api {
+	struct MHD_Daemon *mhd;
+};
+
+/* One request's state between the calls of the access handler. */
+struct api_conn {
+	struct sh_buf body; /* the request body, bounded */
+	bool too_big;	    /* the body passed api_max_request */
+};
+
+/* Answers. */
+
+static enum MHD_Result
+reply_text(struct MHD_Connection *conn, unsigned status, char *text,
+    const char *type, const char *allow)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+reply_json(struct MHD_Connection *conn, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2));
+	char *line;
+
+	json_decref(j);
+	if (text == NULL)
+		return MHD_NO;
+	line = xasprintf("%s\n", text);
+	free(text);
+	return reply_text(conn, status, line, "application/json", NULL);
+}
+
+char *
+api_error_json(const char *code, const char *message)
+{
+	json_t *j;
+	char *text, *line;
+
+	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+	    message);
+	text = json_dumps(j, JSON_INDENT(2));
+	json_decref(j);
+	if (text == NULL)
+		return xstrdup("{\"error\": {\"code\": \"internal\"}}\n");
+	line = xasprintf("%s\n", text);
+	free(text);
+	return line;
+}
+
+static enum MHD_Result
+reply_error(struct MHD_Connection *conn, unsigned status, const char *code,
+    const char *message)
+{
+	return reply_text(conn, status, api_error_json(code, message),
+	    "application/json", NULL);
+}
+
+static enum MHD_Result
+reply_method(struct MHD_Connection *conn, const char *allow)
+{
+	char *text =
+	    api_error_json("method_not_allowed", "method not allowed here");
+
+	return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, text,
+	    "application/json", allow);
+}
+
+static enum MHD_Result
+reply_store_error(struct MHD_Connection *conn, int rc)
+{
+	if (rc == SH_ENOTFOUND)
+		return reply_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+		    "no such feed");
+	return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "store",
+	    store_strerror(rc));
+}
+
+/* JSON of the store's records. */
+
+static json_t *
+json_time(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0 || t == FEED_TIME_NONE || t == SCHED_NEVER)
+		return json_null();
+	return json_string(feed_date_format(t, buf, sizeof(buf)));
+}
+
+static json_t *
+json_str(const char *s)
+{
+	size_t i, n;
+	json_t *j;
+	char *copy;
+
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if (sh_utf8_valid(s, n))
+		return json_stringn_nocheck(s, n);
+	/* Header values (an ETag) are bytes as sent: keep the ASCII. */
+	copy = xstrndup(s, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	j = json_stringn_nocheck(copy, n);
+	free(copy);
+	return j;
+}
+
+static json_t *
+json_strv(const struct feed_strv *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		json_array_append_new(a, json_str(v->v[i]));
+	return a;
+}
+
+static json_t *
+feed_json(const struct store_feed *f)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "id", json_integer((json_int_t)f->id));
+	json_object_set_new(j, "url", json_str(f->url));
+	json_object_set_new(j, "title",
+	    json_str(f->title != NULL ? f->title : f->doc_title));
+	json_object_set_new(j, "folder", json_str(f->folder));
+	json_object_set_new(j, "html_url",
+	    json_str(f->html_url != NULL ? f->html_url : f->doc_link));
+	json_object_set_new(j, "doc_title", json_str(f->doc_title));
+	json_object_set_new(j, "added", json_time(f->added));
+	json_object_set_new(j, "last_poll", json_time(f->last_poll));
+	json_object_set_new(j, "last_status",
+	    f->last_status != 0 ? json_integer(f->last_status) : json_null());
+	json_object_set_new(j, "last_error", json_str(f->last_error));
+	json_object_set_new(j, "failures", json_integer(f->failures));
+	json_object_set_new(j, "last_success", json_time(f->last_success));
+	json_object_set_new(j, "next_poll",
+	    f->flags & STORE_FEED_GONE ? json_null() : json_time(f->next_poll));
+	json_object_set_new(j, "interval", json_integer(f->interval));
+	json_object_set_new(j, "interval_reason", json_str(f->interval_reason));
+	json_object_set_new(j, "etag", json_str(f->etag));
+	json_object_set_new(j, "last_modified", json_str(f->last_modified));
+	json_object_set_new(j, "gone",
+	    json_boolean((f->flags & STORE_FEED_GONE) != 0));
+	return j;
+}
+
+char *
+api_feed_text(const struct store_feed *f)
+{
+	json_t *j = feed_json(f);
+	char *text = json_dumps(j, JSON_INDENT(2)), *line;
+
+	json_decref(j);
+	if (text == NULL)
+		return api_error_json("internal", "cannot write JSON");
+	line = xasprintf("%s\n", text);
+	free(text);
+	return line;
+}
+
+static json_t *
+entry_json(const struct store_entry *e)
+{
+	json_t *j = json_object(), *encs = json_array();
+	size_t i;
+
+	json_object_set_new(j, "id", json_integer((json_int_t)e->seq));
+	json_object_set_new(j, "feed", json_integer((json_int_t)e->feed_id));
+	json_object_set_new(j, "entry_id", json_str(e->entry_id));
+	json_object_set_new(j, "title", json_str(e->title));
+	json_object_set_new(j, "link", json_str(e->link));
+	json_object_set_new(j, "published", json_time(e->published));
+	json_object_set_new(j, "updated", json_time(e->updated));
+	json_object_set_new(j, "first_seen", json_time(e->first_seen));
+	json_object_set_new(j, "authors", json_strv(&e->authors));
+	json_object_set_new(j, "summary", json_str(e->summary));
+	json_object_set_new(j, "content_html", json_str(e->content_html));
+	json_object_set_new(j, "categories", json_strv(&e->categories));
+	for (i = 0; i < e->nenclosures; i++)
+		json_array_append_new(encs,
+		    json_pack("{s:o,s:o,s:I}", "url",
+			json_str(e->enclosures[i].url), "type",
+			json_str(e->enclosures[i].type), "length",
+			(json_int_t)e->enclosures[i].length));
+	json_object_set_new(j, "enclosures", encs);
+	json_object_set_new(j, "language", json_str(e->language));
+	json_object_set_new(j, "read",
+	    json_boolean((e->flags & STORE_ENTRY_READ) != 0));
+	return j;
+}
+
+/* Reading endpoints: each in its own read transaction. */
+
+struct counts {
+	int64_t now;
+	uint64_t due, failing, gone;
+	json_t *list; /* feeds, when listing */
+};
+
+static int
+count_feed(struct store_feed *f, void *arg)
+{
+	struct counts *c = arg;
+
+	if (f->flags & STORE_FEED_GONE)
+		c->gone++;
+	else if (f->next_poll <= c->now)
+		c->due++;
+	if (f->failures > 0 && !(f->flags & STORE_FEED_GONE))
+		c->failing++;
+	if (c->list != NULL)
+		json_array_append_new(c->list, feed_json(f));
+	return SH_OK;
+}
+
+static json_t *
+round_json(const struct poll_round *r)
+{
+	if (r->started == 0)
+		return json_null();
+	return json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "started",
+	    json_time(r->started), "finished", json_time(r->finished),
+	    "fetched", (json_int_t)r->fetched, "not_modified",
+	    (json_int_t)r->not_modified, "failed", (json_int_t)r->failed,
+	    "new_entries", (json_int_t)r->new_entries);
+}
+
+static enum MHD_Result
+get_status(struct sheafd *d, struct MHD_Connection *conn)
+{
+	struct store_stats stats;
+	struct store_rtx *rtx;
+	struct poll_round cur, last;
+	struct counts c;
+	json_t *j;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.now = time(NULL);
+	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
+		return reply_store_error(conn, rc);
+	if ((rc = store_stats(rtx, &stats)) == SH_OK)
+		rc = store_feed_foreach(rtx, count_feed, &c);
+	store_read_end(rtx);
+	if (rc != SH_OK)
+		return reply_store_error(conn, rc);
+	pthread_mutex_lock(&d->lock);
+	cur = d->round;
+	last = d->last;
+	pthread_mutex_unlock(&d->lock);
+	j = json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:i}}",
+	    "version", PACKAGE_VERSION, "uptime",
+	    (json_int_t)(c.now - d->started), "started", json_time(d->started),
+	    "feeds", (json_int_t)stats.feeds, "entries",
+	    (json_int_t)stats.entries, "due", (json_int_t)c.due, "failing",
+	    (json_int_t)c.failing, "gone", (json_int_t)c.gone, "store",
+	    "map_size", (json_int_t)stats.map_size, "map_used",
+	    (json_int_t)stats.map_used, "schema_version",
+	    (int)stats.schema_version);
+	json_object_set_new(j, "last_round", round_json(&last));
+	json_object_set_new(j, "round_running",
+	    cur.started != 0 && cur.finished == 0 ? json_true() : json_false());
+	return reply_json(conn, MHD_HTTP_OK, j);
+}
+
+static enum MHD_Result
+get_feeds(struct sheafd *d, struct MHD_Connection *conn)
+{
+	struct store_rtx *rtx;
+	struct counts c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.now = time(NULL);
+	c.list = json_array();
+	if ((rc = store_read_begin(d->st, &rtx)) == SH_OK) {
+		rc = store_feed_foreach(rtx, count_feed, &c);
+		store_read_end(rtx);
+	}
+	if (rc != SH_OK) {
+		json_decref(c.list);
+		return reply_store_error(conn, rc);
+	}
+	return reply_json(conn, MHD_HTTP_OK,
+	    json_pack("{s:o}", "feeds", c.list));
+}
+
+static enum MHD_Result
+get_feed(struct sheafd *d, struct MHD_Connection *conn, uint64_t id)
+{
+	struct store_feed f;
+	struct store_rtx *rtx;
+	char *text;
+	int rc;
+
+	store_feed_init(&f);
+	if ((rc = store_read_begin(d->st, &rtx)) == SH_OK) {
+		rc = store_feed_get(rtx, id, &f);
+		store_read_end(rtx);
+	}
+	if (rc != SH_OK)
+		return reply_store_error(conn, rc);
+	text = api_feed_text(&f);
+	store_feed_clear(&f);
+	return reply_text(conn, MHD_HTTP_OK, text, "application/json", NULL);
+}
+
+static bool
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* since= as unix seconds, a date, or a duration back from now ("2h"). */
+static bool
+parse_since(const char *s, int64_t *out)
+{
+	uint64_t u;
+	int64_t dur;
+
+	if (parse_u64(s, &u) && u <= INT64_MAX) {
+		*out = (int64_t)u;
+		return true;
+	}
+	if (config_parse_duration(s, &dur)) {
+		*out = time(NULL) - dur;
+		return true;
+	}
+	return feed_date_parse(s, out) == SH_OK;
+}
+
+static enum MHD_Result
+get_entries(struct sheafd *d, struct MHD_Connection *conn)
+{
+	const char *feed, *since, *limit, *cursor;
+	struct store_entry_page page;
+	struct store_list q;
+	struct store_rtx *rtx;
+	struct store_feed f;
+	uint64_t u, max;
+	json_t *list, *more;
+	size_t i;
+	int rc;
+
+	feed = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "feed");
+	since =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
+	limit =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+	cursor =
+	    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cursor");
+	memset(&q, 0, sizeof(q));
+	q.since = FEED_TIME_NONE;
+	if (feed != NULL && (!parse_u64(feed, &q.feed_id) || q.feed_id == 0))
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "feed must be a feed id");
+	if (since != NULL && !parse_since(since, &q.since))
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "since must be unix seconds, a date or a duration");
+	pthread_mutex_lock(&d->lock);
+	max = d->api_max_page;
+	pthread_mutex_unlock(&d->lock);
+	if (max > STORE_LIST_MAX)
+		max = STORE_LIST_MAX;
+	u = max < STORE_LIST_DEFAULT ? max : STORE_LIST_DEFAULT;
+	if (limit != NULL && (!parse_u64(limit, &u) || u == 0))
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "limit must be a positive number");
+	q.limit = (size_t)(u > max ? max : u);
+	q.cursor = cursor;
+	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
+		return reply_store_error(conn, rc);
+	store_feed_init(&f);
+	if (q.feed_id != 0 &&
+	    (rc = store_feed_get(rtx, q.feed_id, &f)) != SH_OK) {
+		store_read_end(rtx);
+		return reply_store_error(conn, rc);
+	}
+	store_feed_clear(&f);
+	rc = store_entry_list(rtx, &q, &page);
+	store_read_end(rtx);
+	if (rc == SH_EINVAL)
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "bad cursor");
+	if (rc != SH_OK)
+		return reply_store_error(conn, rc);
+	list = json_array();
+	for (i = 0; i < page.n; i++)
+		json_array_append_new(list, entry_json(&page.v[i]));
+	more = json_pack("{s:o,s:o}", "entries", list, "next_cursor",
+	    page.next_cursor[0] != '\0' ? json_string(page.next_cursor)
+					: json_null());
+	store_entry_page_clear(&page);
+	return reply_json(conn, MHD_HTTP_OK, more);
+}
+
+/* A feed's folder path as OPML wants it: split at "/". */
+static int
+export_feed(struct store_feed *f, void *arg)
+{
+	struct opml_doc *doc = arg;
+	char *copy = NULL, *tok, *save = NULL;
+	const char *path[SH_MAX_OPML_DEPTH];
+	size_t n = 0;
+
+	if (f->folder != NULL) {
+		copy = xstrdup(f->folder);
+		for (tok = strtok_r(copy, "/", &save);
+		     tok != NULL && n < SH_MAX_OPML_DEPTH;
+		     tok = strtok_r(NULL, "/", &save))
+			path[n++] = tok;
+	}
+	opml_feed_add(doc, f->url,
+	    f->html_url != NULL ? f->html_url : f->doc_link,
+	    f->title != NULL ? f->title : f->doc_title, n > 0 ? path : NULL, n);
+	free(copy);
+	return SH_OK;
+}
+
+static enum MHD_Result
+get_opml(struct sheafd *d, struct MHD_Connection *conn)
+{
+	struct opml_doc *doc = opml_new("sheaf subscriptions");
+	struct store_rtx *rtx;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = store_read_begin(d->st, &rtx)) == SH_OK) {
+		rc = store_feed_foreach(rtx, export_feed, doc);
+		store_read_end(rtx);
+	}
+	if (rc == SH_OK)
+		rc = opml_write(doc, &text, &len);
+	opml_free(doc);
+	if (rc != SH_OK)
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "internal", sh_strerror(rc));
+	return reply_text(conn, MHD_HTTP_OK, text, "application/xml", NULL);
+}
+
+/* Writing endpoints: handed to the main thread. */
+
+static void
+api_req_free(struct api_req *r)
+{
+	if (r == NULL)
+		return;
+	free(r->url);
+	free(r->title);
+	free(r->folder);
+	opml_free(r->opml);
+	free(r->reply);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+static struct api_req *
+api_req_new(enum api_req_kind kind)
+{
+	struct api_req *r = xcalloc(1, sizeof(*r));
+	pthread_condattr_t attr;
+
+	r->kind = kind;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return r;
+}
+
+struct api_req *
+api_req_take(struct sheafd *d)
+{
+	struct api_req *list;
+
+	pthread_mutex_lock(&d->lock);
+	list = d->qhead;
+	d->qhead = NULL;
+	d->qtail = &d->qhead;
+	pthread_mutex_unlock(&d->lock);
+	return list;
+}
+
+void
+api_req_answer(struct sheafd *d, struct api_req *r, unsigned status,
+    char *reply)
+{
+	bool gone;
+
+	pthread_mutex_lock(&d->lock);
+	r->status = status;
+	free(r->reply);
+	r->reply = reply;
+	r->done = true;
+	gone = r->abandoned;
+	if (!gone)
+		pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&d->lock);
+	if (gone)
+		api_req_free(r);
+}
+
+/* Queue r to the main thread and wait for its answer; r is consumed. */
+static enum MHD_Result
+submit(struct sheafd *d, struct MHD_Connection *conn, struct api_req *r)
+{
+	struct timespec until;
+	enum MHD_Result ret;
+	uint64_t one = 1;
+	char *text;
+	unsigned status;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->closing) {
+		pthread_mutex_unlock(&d->lock);
+		api_req_free(r);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "unavailable", "the daemon is stopping");
+	}
+	*d->qtail = r;
+	d->qtail = &r->next;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += d->api_timeout;
+	pthread_mutex_unlock(&d->lock);
+	if (write(d->ev_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("api: eventfd");
+	pthread_mutex_lock(&d->lock);
+	while (!r->done)
+		if (pthread_cond_timedwait(&r->cond, &d->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	if (!r->done) {
+		/* The main thread frees it when it gets there. */
+		r->abandoned = true;
+		pthread_mutex_unlock(&d->lock);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+		    "the daemon did not answer in time");
+	}
+	pthread_mutex_unlock(&d->lock);
+	text = r->reply;
+	status = r->status;
+	r->reply = NULL;
+	api_req_free(r);
+	ret = reply_text(conn, status, text, "application/json", NULL);
+	return ret;
+}
+
+static bool
+text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	size_t i;
+
+	if (n == 0 || n > max)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+url_ok(const char *url)
+{
+	size_t i, n = strlen(url);
+
+	if (n > API_MAX_URL || (strncasecmp(url, "http://", 7) != 0 &&
+				   strncasecmp(url, "https://", 8) != 0))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			return false;
+	/* A host after the scheme. */
+	i = url[4] == ':' ? 7 : 8;
+	return url[i] != '\0' && url[i] != '/';
+}
+
+/* An optional string member: absent or null is NULL; else it must pass. */
+static bool
+member_str(json_t *obj, const char *key, size_t max, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_string(v) || !text_ok(json_string_value(v), max))
+		return false;
+	*out = xstrdup(json_string_value(v));
+	return true;
+}
+
+static enum MHD_Result
+post_feed(struct sheafd *d, struct MHD_Connection *conn, struct api_conn *ac)
+{
+	struct api_req *r;
+	json_error_t jerr;
+	const char *url;
+	json_t *j;
+	char msg[200];
+
+	j = json_loadb(ac->body.data != NULL ? ac->body.data : "", ac->body.len,
+	    0, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		snprintf(msg, sizeof(msg), "body is no JSON object: %s",
+		    j == NULL ? jerr.text : "not an object");
+		json_decref(j);
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    msg);
+	}
+	url = json_string_value(json_object_get(j, "url"));
+	if (url == NULL || !url_ok(url)) {
+		json_decref(j);
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "url must be an http or https URL");
+	}
+	r = api_req_new(API_REQ_FEED_ADD);
+	r->url = xstrdup(url);
+	if (!member_str(j, "title", API_MAX_TEXT, &r->title) ||
+	    !member_str(j, "folder", API_MAX_TEXT, &r->folder)) {
+		json_decref(j);
+		api_req_free(r);
+		return reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+		    "title and folder must be short strings");
+	}
+	json_decref(j);
+	return submit(d, conn, r);
+}
+
+static enum MHD_Result
+post_opml(struct sheafd *d, struct MHD_Connection *conn, struct api_conn *ac)
+{
+	struct opml_limits lim;
+	struct opml_doc *doc = NULL;
+	struct api_req *r;
+	char *err = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	opml_limits_default(&lim);
+	if (lim.max_doc_bytes > ac->body.max)
+		lim.max_doc_bytes = ac->body.max;
+	rc = opml_parse(ac->body.data != NULL ? ac->body.data : "",
+	    ac->body.len, &lim, &doc, &err);
+	if (rc != SH_OK) {
+		ret = reply_error(conn, MHD_HTTP_BAD_REQUEST, "bad_opml",
+		    err != NULL ? err : sh_strerror(rc));
+		free(err);
+		return ret;
+	}
+	r = api_req_new(API_REQ_OPML_IMPORT);
+	r->opml = doc;
+	return submit(d, conn, r);
+}
+
+static enum MHD_Result
+feed_action(struct sheafd *d, struct MHD_Connection *conn,
+    enum api_req_kind kind, uint64_t id)
+{
+	struct api_req *r = api_req_new(kind);
+
+	r->feed_id = id;
+	return submit(d, conn, r);
+}
+
+/* Routing. */
+
+static bool
+is(const char *method, const char *want)
+{
+	return strcmp(method, want) == 0;
+}
+
+/* "/v1/feeds/ID" or "/v1/feeds/ID/poll": the id and what follows. */
+static bool
+feed_path(const char *url, uint64_t *id, const char **rest)
+{
+	const char *p = url + strlen("/v1/feeds/");
+	char num[24];
+	size_t n = strspn(p, "0123456789");
+
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	*rest = p + n;
+	return parse_u64(num, id) && *id != 0;
+}
+
+static enum MHD_Result
+route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
+    const char *method, struct api_conn *ac)
+{
+	const char *rest;
+	uint64_t id;
+
+	if (strcmp(url, "/v1/status") == 0)
+		return is(method, "GET") ? get_status(d, conn)
+					 : reply_method(conn, "GET");
+	if (strcmp(url, "/v1/feeds") == 0) {
+		if (is(method, "GET"))
+			return get_feeds(d, conn);
+		if (is(method, "POST"))
+			return post_feed(d, conn, ac);
+		return reply_method(conn, "GET, POST");
+	}
+	if (strcmp(url, "/v1/entries") == 0)
+		return is(method, "GET") ? get_entries(d, conn)
+					 : reply_method(conn, "GET");
+	if (strcmp(url, "/v1/opml") == 0) {
+		if (is(method, "GET"))
+			return get_opml(d, conn);
+		if (is(method, "POST"))
+			return post_opml(d, conn, ac);
+		return reply_method(conn, "GET, POST");
+	}
+	if (strncmp(url, "/v1/feeds/", 10) == 0 && feed_path(url, &id, &rest)) {
+		if (*rest == '\0') {
+			if (is(method, "GET"))
+				return get_feed(d, conn, id);
+			if (is(method, "DELETE"))
+				return feed_action(d, conn, API_REQ_FEED_DELETE,
+				    id);
+			return reply_method(conn, "GET, DELETE");
+		}
+		if (strcmp(rest, "/poll") == 0)
+			return is(method, "POST")
+				   ? feed_action(d, conn, API_REQ_FEED_POLL, id)
+				   : reply_method(conn, "POST");
+	}
+	return reply_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+	    "no such resource");
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct sheafd *d = cls;
+	struct api_conn *ac = *con_cls;
+	const char *cl;
+	uint64_t len;
+	size_t max;
+
+	(void)version;
+	if (ac == NULL) {
+		pthread_mutex_lock(&d->lock);
+		max = d->api_max_request;
+		pthread_mutex_unlock(&d->lock);
+		ac = xcalloc(1, sizeof(*ac));
+		sh_buf_init(&ac->body, max);
+		*con_cls = ac;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* Refuse a declared oversize body before reading it. */
+		if (cl != NULL && parse_u64(cl, &len) && len > max)
+			return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "too_large", "request body too large");
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!ac->too_big && sh_buf_append(&ac->body, upload_data,
+					*upload_data_size) != SH_OK)
+			ac->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (ac->too_big)
+		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "too_large", "request body too large");
+	return route(d, conn, url, method, ac);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct api_conn *ac = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (ac == NULL)
+		return;
+	sh_buf_clear(&ac->body);
+	free(ac);
+	*con_cls = NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *info;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	(void)cls;
+	(void)socket_context;
+	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info == NULL)
+		return;
+	if (getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) ==
+	    0)
+		log_debug("api: connection from uid %u pid %d",
+		    (unsigned)uc.uid, (int)uc.pid);
+}
+
+static void on_mhd_log(void *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_warnx("api: %s", line);
+}
+
+/* The listening socket. */
+
+static int
+socket_bind(const char *path, int *out, char **err)
+{
+	struct sockaddr_un sun;
+	struct stat sb;
+	char *dir = NULL, *slash;
+	mode_t old;
+	int fd = -1, probe = -1, rc = SH_EIO;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		*err = xasprintf("%s: socket path too long", path);
+		goto out;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			*err = xasprintf("cannot create %s: %s", dir,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			*err = xasprintf("%s exists and is no socket", path);
+			goto out;
+		}
+		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) !=
+			-1 &&
+		    connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			*err =
+			    xasprintf("%s: another sheafd is listening", path);
+			goto out;
+		}
+		/* Nobody answers: a stale socket of a daemon that died. */
+		unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		 0)) == -1) {
+		*err = xasprintf("socket: %s", strerror(errno));
+		goto out;
+	}
+	old = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || chmod(path, 0660) == -1 || listen(fd, 128) == -1) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		rc = SH_EIO;
+		goto out;
+	}
+	*out = fd;
+	fd = -1;
+	rc = SH_OK;
+out:
+	if (probe != -1)
+		close(probe);
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+int
+api_listen(struct sheafd *d, char **err)
+{
+#ifdef HAVE_SYSTEMD
+	int n = sd_listen_fds(1);
+
+	if (n > 1) {
+		*err =
+		    xasprintf("systemd passed %d sockets; sheafd takes one", n);
+		return SH_EIO;
+	}
+	if (n == 1) {
+		if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL,
+			0) <= 0) {
+			*err = xstrdup("the socket systemd passed is no "
+				       "listening Unix stream socket");
+			return SH_EIO;
+		}
+		d->listen_fd = SD_LISTEN_FDS_START;
+		d->socket_activated = true;
+		return SH_OK;
+	}
+#endif
+	if (socket_bind(d->socket_path, &d->listen_fd, err) != SH_OK)
+		return SH_EIO;
+	d->socket_made = true;
+	return SH_OK;
+}
+
+int
+api_start(struct sheafd *d, char **err)
+{
+	struct api *api = xcalloc(1, sizeof(*api));
+
+	pthread_mutex_lock(&d->lock);
+	d->api_max_page = d->cfg.api_max_page;
+	d->api_max_request = d->cfg.api_max_request;
+	d->api_timeout = d->cfg.api_timeout;
+	pthread_mutex_unlock(&d->lock);
+	api->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
+					MHD_USE_THREAD_PER_CONNECTION |
+					MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER,
+	    on_mhd_log, d, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)d->listen_fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->cfg.api_max_clients,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.api_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_END);
+	if (api->mhd == NULL) {
+		free(api);
+		*err = xstrdup("cannot start the API server (libmicrohttpd)");
+		return SH_EIO;
+	}
+	d->api = api;
+	return SH_OK;
+}
+
+void
+api_stop(struct sheafd *d)
+{
+	struct api_req *r, *next;
+
+	pthread_mutex_lock(&d->lock);
+	d->closing = true;
+	pthread_mutex_unlock(&d->lock);
+	for (r = api_req_take(d); r != NULL; r = next) {
+		next = r->next;
+		api_req_answer(d, r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    api_error_json("unavailable", "the daemon is stopping"));
+	}
+	if (d->api != NULL) {
+		/* Closes the listening socket too. */
+		MHD_stop_daemon(d->api->mhd);
+		free(d->api);
+		d->api = NULL;
+		d->listen_fd = -1;
+	}
+	if (d->listen_fd != -1) {
+		close(d->listen_fd);
+		d->listen_fd = -1;
+	}
+	if (d->socket_made) {
+		unlink(d->socket_path);
+		d->socket_made = false;
+	}
+}
