@@ -782,7 +782,11 @@ xfer_setopts(struct xfer *x, const struct pending *p)
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)lim->max_redirects);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* Waiting for a connection to learn whether it multiplexes only pays
+	 * over TLS, where HTTP/2 can be offered; over plain HTTP/1.1 it would
+	 * queue every transfer to a host behind its slowest one. */
+	if (strncasecmp(x->res->url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
