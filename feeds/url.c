@@ -71,6 +71,12 @@ url_clean(const char *s)
 	if (len == 0)
 		return NULL;
 	out = xmalloc(len + 1);
+	/* Most links hold none: look for them once, then copy. */
+	if (strcspn(s, "\t\n\r") >= len) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
 	for (i = 0; i < len; i++)
 		if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
 			out[n++] = s[i];
@@ -396,8 +402,18 @@ feed_url_is_safe(const char *url)
 
 	if (url == NULL)
 		return false;
+	/*
+	 * Most links start so, and the scheme is all that counts: the loop
+	 * below would stop at the ':' and say the same.
+	 */
+	if (strncmp(url, "https:", 6) == 0 || strncmp(url, "http:", 5) == 0)
+		return true;
 	for (;;) {
-		c = next_char(&url);
+		/* next_char() for the plain bytes that most schemes are. */
+		if (*url != '&' && *url != '\0' && (unsigned char)*url < 0x80)
+			c = (unsigned char)*url++;
+		else
+			c = next_char(&url);
 		/* No colon before the path, query or fragment: relative. */
 		if (c == -1 || c == '/' || c == '?' || c == '#')
 			return true;

@@ -589,6 +589,483 @@ test_san_bad_input(void **state)
 	free(s);
 }
 
+/*
+ * Every element of the tokenizer's tables, its name in mixed case: what
+ * the sanitizer and the text extraction make of it.  A name the lookup
+ * misses would come out unwrapped.
+ */
+static void
+test_elements(void **state)
+{
+	static const struct {
+		const char *name, *san, *text;
+	} c[] = {
+	    {"a", "a<a title=\"t\">x</a>y", "axy"},
+	    {"abbr", "a<abbr title=\"t\">x</abbr>y", "axy"},
+	    {"acronym", "a<acronym title=\"t\">x</acronym>y", "axy"},
+	    {"address", "a<address title=\"t\">x</address>y", "a x y"},
+	    {"applet", "ay", "ay"},
+	    {"area", "axy", "axy"},
+	    {"article", "a<article title=\"t\">x</article>y", "a x y"},
+	    {"aside", "a<aside title=\"t\">x</aside>y", "a x y"},
+	    {"audio", "a<audio title=\"t\">x</audio>y", "axy"},
+	    {"b", "a<b title=\"t\">x</b>y", "axy"},
+	    {"base", "axy", "axy"},
+	    {"basefont", "axy", "axy"},
+	    {"bdi", "a<bdi title=\"t\">x</bdi>y", "axy"},
+	    {"bdo", "a<bdo title=\"t\">x</bdo>y", "axy"},
+	    {"big", "a<big title=\"t\">x</big>y", "axy"},
+	    {"blink", "axy", "axy"},
+	    {"blockquote", "a<blockquote title=\"t\">x</blockquote>y", "a x y"},
+	    {"body", "axy", "a x y"},
+	    {"br", "a<br title=\"t\">x<br>y", "a x y"},
+	    {"button", "ay", "ay"},
+	    {"canvas", "axy", "axy"},
+	    {"caption", "a<caption title=\"t\">x</caption>y", "a x y"},
+	    {"center", "a<center title=\"t\">x</center>y", "a x y"},
+	    {"cite", "a<cite title=\"t\">x</cite>y", "axy"},
+	    {"code", "a<code title=\"t\">x</code>y", "axy"},
+	    {"col", "a<col title=\"t\">xy", "axy"},
+	    {"colgroup", "a<colgroup title=\"t\">x</colgroup>y", "axy"},
+	    {"data", "axy", "axy"},
+	    {"datalist", "ay", "ay"},
+	    {"dd", "a<dd title=\"t\">x</dd>y", "a x y"},
+	    {"del", "a<del title=\"t\">x</del>y", "axy"},
+	    {"details", "a<details title=\"t\">x</details>y", "a x y"},
+	    {"dfn", "a<dfn title=\"t\">x</dfn>y", "axy"},
+	    {"dialog", "axy", "a x y"},
+	    {"dir", "axy", "a x y"},
+	    {"div", "a<div title=\"t\">x</div>y", "a x y"},
+	    {"dl", "a<dl title=\"t\">x</dl>y", "a x y"},
+	    {"dt", "a<dt title=\"t\">x</dt>y", "a x y"},
+	    {"em", "a<em title=\"t\">x</em>y", "axy"},
+	    {"embed", "axy", "axy"},
+	    {"fieldset", "axy", "a x y"},
+	    {"figcaption", "a<figcaption title=\"t\">x</figcaption>y", "a x y"},
+	    {"figure", "a<figure title=\"t\">x</figure>y", "a x y"},
+	    {"font", "a<font title=\"t\">x</font>y", "axy"},
+	    {"footer", "a<footer title=\"t\">x</footer>y", "a x y"},
+	    {"form", "axy", "a x y"},
+	    {"frame", "axy", "axy"},
+	    {"frameset", "ay", "ay"},
+	    {"h1", "a<h1 title=\"t\">x</h1>y", "a x y"},
+	    {"h2", "a<h2 title=\"t\">x</h2>y", "a x y"},
+	    {"h3", "a<h3 title=\"t\">x</h3>y", "a x y"},
+	    {"h4", "a<h4 title=\"t\">x</h4>y", "a x y"},
+	    {"h5", "a<h5 title=\"t\">x</h5>y", "a x y"},
+	    {"h6", "a<h6 title=\"t\">x</h6>y", "a x y"},
+	    {"head", "axy", "a x y"},
+	    {"header", "a<header title=\"t\">x</header>y", "a x y"},
+	    {"hgroup", "axy", "a x y"},
+	    {"hr", "a<hr title=\"t\">xy", "a x y"},
+	    {"html", "axy", "a x y"},
+	    {"i", "a<i title=\"t\">x</i>y", "axy"},
+	    {"iframe", "ay", "ay"},
+	    {"img", "a<img title=\"t\">xy", "axy"},
+	    {"input", "axy", "axy"},
+	    {"ins", "a<ins title=\"t\">x</ins>y", "axy"},
+	    {"kbd", "a<kbd title=\"t\">x</kbd>y", "axy"},
+	    {"keygen", "axy", "axy"},
+	    {"label", "axy", "axy"},
+	    {"legend", "axy", "a x y"},
+	    {"li", "a<li title=\"t\">x</li>y", "a x y"},
+	    {"link", "axy", "axy"},
+	    {"main", "axy", "a x y"},
+	    {"map", "axy", "axy"},
+	    {"mark", "a<mark title=\"t\">x</mark>y", "axy"},
+	    {"marquee", "axy", "axy"},
+	    {"math", "ay", "ay"},
+	    {"menu", "axy", "a x y"},
+	    {"meta", "axy", "axy"},
+	    {"meter", "axy", "axy"},
+	    {"nav", "axy", "a x y"},
+	    {"nobr", "axy", "axy"},
+	    {"noembed", "ay", "ay"},
+	    {"noframes", "ay", "ay"},
+	    {"noscript", "axy", "axy"},
+	    {"object", "axy", "axy"},
+	    {"ol", "a<ol title=\"t\">x</ol>y", "a x y"},
+	    {"optgroup", "ay", "ay"},
+	    {"option", "ay", "ay"},
+	    {"output", "axy", "axy"},
+	    {"p", "a<p title=\"t\">x</p>y", "a x y"},
+	    {"param", "axy", "axy"},
+	    {"picture", "a<picture title=\"t\">x</picture>y", "axy"},
+	    {"plaintext", "axy", "a x y"},
+	    {"portal", "ay", "ay"},
+	    {"pre", "a<pre title=\"t\">x</pre>y", "a x y"},
+	    {"progress", "axy", "axy"},
+	    {"q", "a<q title=\"t\">x</q>y", "axy"},
+	    {"rb", "axy", "axy"},
+	    {"rp", "a<rp title=\"t\">x</rp>y", "axy"},
+	    {"rt", "a<rt title=\"t\">x</rt>y", "axy"},
+	    {"ruby", "a<ruby title=\"t\">x</ruby>y", "axy"},
+	    {"s", "a<s title=\"t\">x</s>y", "axy"},
+	    {"samp", "a<samp title=\"t\">x</samp>y", "axy"},
+	    {"script", "ay", "ay"},
+	    {"section", "a<section title=\"t\">x</section>y", "a x y"},
+	    {"select", "ay", "ay"},
+	    {"slot", "axy", "axy"},
+	    {"small", "a<small title=\"t\">x</small>y", "axy"},
+	    {"source", "a<source title=\"t\">xy", "axy"},
+	    {"span", "a<span title=\"t\">x</span>y", "axy"},
+	    {"strike", "a<strike title=\"t\">x</strike>y", "axy"},
+	    {"strong", "a<strong title=\"t\">x</strong>y", "axy"},
+	    {"style", "ay", "ay"},
+	    {"sub", "a<sub title=\"t\">x</sub>y", "axy"},
+	    {"summary", "a<summary title=\"t\">x</summary>y", "a x y"},
+	    {"sup", "a<sup title=\"t\">x</sup>y", "axy"},
+	    {"svg", "ay", "ay"},
+	    {"table", "a<table title=\"t\">x</table>y", "a x y"},
+	    {"tbody", "a<tbody title=\"t\">x</tbody>y", "a x y"},
+	    {"td", "a<td title=\"t\">x</td>y", "a x y"},
+	    {"template", "ay", "ay"},
+	    {"textarea", "ay", "ay"},
+	    {"tfoot", "a<tfoot title=\"t\">x</tfoot>y", "a x y"},
+	    {"th", "a<th title=\"t\">x</th>y", "a x y"},
+	    {"thead", "a<thead title=\"t\">x</thead>y", "a x y"},
+	    {"time", "a<time title=\"t\">x</time>y", "axy"},
+	    {"title", "ay", "ay"},
+	    {"tr", "a<tr title=\"t\">x</tr>y", "a x y"},
+	    {"track", "axy", "axy"},
+	    {"tt", "a<tt title=\"t\">x</tt>y", "axy"},
+	    {"u", "a<u title=\"t\">x</u>y", "axy"},
+	    {"ul", "a<ul title=\"t\">x</ul>y", "a x y"},
+	    {"var", "a<var title=\"t\">x</var>y", "axy"},
+	    {"video", "a<video title=\"t\">x</video>y", "axy"},
+	    {"wbr", "a<wbr title=\"t\">xy", "axy"},
+	    {"xmp", "axy", "a x y"},
+	};
+	char in[128], name[16], tag[32];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *s, *t;
+
+		for (k = 0; c[i].name[k] != '\0'; k++)
+			name[k] = (char)(k % 2 == 0 && c[i].name[k] >= 'a'
+					     ? c[i].name[k] - 'a' + 'A'
+					     : c[i].name[k]);
+		name[k] = '\0';
+		snprintf(in, sizeof(in), "a<%s title=t>x</%s>y", name,
+		    c[i].name);
+		s = feed_html_sanitize(in, strlen(in), BASE, BIG);
+		t = feed_html_to_text(in, strlen(in), BIG);
+		if (strcmp(s, c[i].san) != 0 || strcmp(t, c[i].text) != 0)
+			fail_msg("\"%s\": want \"%s\" and \"%s\", got \"%s\" "
+				 "and \"%s\"",
+			    in, c[i].san, c[i].text, s, t);
+		free(s);
+		free(t);
+		snprintf(tag, sizeof(tag), "<%s>", name);
+		if (!feed_text_looks_html(tag, strlen(tag)))
+			fail_msg("\"%s\" should look like HTML", tag);
+	}
+}
+
+/* Every attribute on the allowlist, its name in mixed case. */
+static void
+test_attributes(void **state)
+{
+	static const struct {
+		const char *name, *san;
+	} c[] = {
+	    {"abbr", "<img abbr=\"x&amp;y 1x\">"},
+	    {"align", "<img align=\"x&amp;y 1x\">"},
+	    {"alt", "<img alt=\"x&amp;y 1x\">"},
+	    {"cite", "<img cite=\"https://ex.org/a/x&amp;y 1x\">"},
+	    {"color", "<img color=\"x&amp;y 1x\">"},
+	    {"colspan", "<img colspan=\"x&amp;y 1x\">"},
+	    {"controls", "<img controls=\"x&amp;y 1x\">"},
+	    {"datetime", "<img datetime=\"x&amp;y 1x\">"},
+	    {"dir", "<img dir=\"x&amp;y 1x\">"},
+	    {"face", "<img face=\"x&amp;y 1x\">"},
+	    {"headers", "<img headers=\"x&amp;y 1x\">"},
+	    {"height", "<img height=\"x&amp;y 1x\">"},
+	    {"href", "<img href=\"https://ex.org/a/x&amp;y 1x\">"},
+	    {"hreflang", "<img hreflang=\"x&amp;y 1x\">"},
+	    {"lang", "<img lang=\"x&amp;y 1x\">"},
+	    {"media", "<img media=\"x&amp;y 1x\">"},
+	    {"poster", "<img poster=\"https://ex.org/a/x&amp;y 1x\">"},
+	    {"reversed", "<img reversed=\"x&amp;y 1x\">"},
+	    {"rowspan", "<img rowspan=\"x&amp;y 1x\">"},
+	    {"scope", "<img scope=\"x&amp;y 1x\">"},
+	    {"size", "<img size=\"x&amp;y 1x\">"},
+	    {"sizes", "<img sizes=\"x&amp;y 1x\">"},
+	    {"span", "<img span=\"x&amp;y 1x\">"},
+	    {"src", "<img src=\"https://ex.org/a/x&amp;y 1x\">"},
+	    {"srcset", "<img srcset=\"https://ex.org/a/x&amp;y 1x\">"},
+	    {"start", "<img start=\"x&amp;y 1x\">"},
+	    {"summary", "<img summary=\"x&amp;y 1x\">"},
+	    {"title", "<img title=\"x&amp;y 1x\">"},
+	    {"type", "<img type=\"x&amp;y 1x\">"},
+	    {"valign", "<img valign=\"x&amp;y 1x\">"},
+	    {"value", "<img value=\"x&amp;y 1x\">"},
+	    {"width", "<img width=\"x&amp;y 1x\">"},
+	};
+	char in[128], name[16];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *s;
+
+		for (k = 0; c[i].name[k] != '\0'; k++)
+			name[k] = (char)(k % 2 == 1 ? c[i].name[k] - 'a' + 'A'
+						    : c[i].name[k]);
+		name[k] = '\0';
+		snprintf(in, sizeof(in), "<img %s=\"x&amp;y 1x\" %s=no>", name,
+		    c[i].name);
+		s = feed_html_sanitize(in, strlen(in), BASE, BIG);
+		if (strcmp(s, c[i].san) != 0)
+			fail_msg("\"%s\": want \"%s\", got \"%s\"", in,
+			    c[i].san, s);
+		free(s);
+	}
+}
+
+/*
+ * Names read eight bytes at a time: of every length around eight, at the
+ * end of the input, with each byte that ends them.
+ */
+static void
+test_names(void **state)
+{
+	static const struct {
+		const char *in, *san, *text;
+	} c[] = {
+	    {"<section>s</section>", "<section>s</section>", "s"},
+	    {"<section", "", ""},
+	    {"x<strong", "x", "x"},
+	    {"<strong>", "<strong></strong>", ""},
+	    {"<STRONG\t>b</strong\n>", "<strong>b</strong>", "b"},
+	    {"<strong/>", "<strong></strong>", ""},
+	    {"<p\n>p", "<p>p</p>", "p"},
+	    {"<p\x0d"
+	     "\n>p",
+		"<p>p</p>", "p"},
+	    {"<blockquote>q</blockquote>", "<blockquote>q</blockquote>", "q"},
+	    {"<figcaption>f</figcaption>", "<figcaption>f</figcaption>", "f"},
+	    {"<figcaptionx>f</figcaptionx>", "f", "f"},
+	    {"<figcaptionxx>f", "f", "f"},
+	    {"<noscript>n</noscript>", "n", "n"},
+	    {"<abcdefgh>u</abcdefgh>", "u", "u"},
+	    {"<img src=x", "", ""},
+	    {"<img alt", "", ""},
+	    {"<a HREF=\"/x\">l</a>", "<a href=\"https://ex.org/x\">l</a>", "l"},
+	    {"<a hReF=/x>l</a>", "<a href=\"https://ex.org/x\">l</a>", "l"},
+	    {"<img SrCsEt=\"a.png 2x\">",
+		"<img srcset=\"https://ex.org/a/a.png 2x\">", ""},
+	    {"<sp\xc3"
+	     "\xa9"
+	     "n>x</span>",
+		"x", "x"},
+	    {"<H1>h</H1><h6>i</h6>", "<h1>h</h1><h6>i</h6>", "h i"},
+	    {"<img alt=a ALT=b>", "<img alt=\"a\">", ""},
+	    {"<img alt=a src=b.png width=1 height=2 title=c>",
+		"<img alt=\"a\" src=\"https://ex.org/a/b.png\" width=\"1\" "
+		"height=\"2\" title=\"c\">",
+		""},
+	    {"<td valign=top>c</td>", "<td valign=\"top\">c</td>", "c"},
+	    {"<img src=\"a.png\"", "", ""},
+	    {"<a href=x>", "<a href=\"https://ex.org/a/x\"></a>", ""},
+	    {"<abbr>", "<abbr></abbr>", ""},
+	    {"<i>", "<i></i>", ""},
+	    {"<b>x</b", "<b>x</b>", "x"},
+	    {"<b>x</", "<b>x&lt;/</b>", "x</"},
+	    {"x</b>", "x", "x"},
+	    {"<b>\xc2"
+	     "\xa0"
+	     "y</b>",
+		"<b>\xc2"
+		"\xa0"
+		"y</b>",
+		"y"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *s =
+		    feed_html_sanitize(c[i].in, strlen(c[i].in), BASE, BIG);
+		char *t = feed_html_to_text(c[i].in, strlen(c[i].in), BIG);
+
+		if (strcmp(s, c[i].san) != 0 || strcmp(t, c[i].text) != 0)
+			fail_msg("\"%s\": want \"%s\" and \"%s\", got \"%s\" "
+				 "and \"%s\"",
+			    c[i].in, c[i].san, c[i].text, s, t);
+		free(s);
+		free(t);
+	}
+}
+
+/* A pseudo-random string of n pieces from a list, into buf. */
+static size_t
+make_text(char *buf, const char *const *pieces, size_t npieces, size_t n,
+    unsigned long *seed)
+{
+	size_t len = 0, i;
+
+	for (i = 0; i < n; i++) {
+		const char *p;
+
+		*seed = *seed * 6364136223846793005ul + 1442695040888963407ul;
+		p = pieces[(*seed >> 33) % npieces];
+		memcpy(buf + len, p, strlen(p));
+		len += strlen(p);
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* Whitespace collapsed the slow way: what feed_text_collapse() must do. */
+static void
+collapse_ref(const char *s, char *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0;
+	bool space = false;
+
+	while (*u != '\0') {
+		if (*u <= 0x20 || *u == 0x7f) {
+			space = true;
+			u++;
+		} else if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0xa0) {
+			space = true;
+			u += 2;
+		} else {
+			if (space && n > 0)
+				out[n++] = ' ';
+			space = false;
+			out[n++] = (char)*u++;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* One byte escaped the slow way, as text or as an attribute value. */
+static size_t
+escape_ref(char c, bool attr, char *out)
+{
+	const char *e = NULL;
+
+	if (c == '>')
+		e = "&gt;";
+	else if (c == '<')
+		e = "&lt;";
+	else if (c == '"' && attr)
+		e = "&quot;";
+	if (e == NULL) {
+		*out = c;
+		return 1;
+	}
+	memcpy(out, e, strlen(e));
+	return strlen(e);
+}
+
+/*
+ * Text is read sixteen bytes at a time: whitespace, escapes and multibyte
+ * characters at every offset from those boundaries come out as the byte
+ * by byte definitions say.
+ */
+static void
+test_text_runs(void **state)
+{
+	static const char *const ws[] = {"a", "b", "c", "d", " ", " ", "  ",
+	    "\n", "\t", "\xc2\xa0", "\xc2\xa9", "\xc3\xa9", "\xe2\x80\x99",
+	    "\x7f", "\xc2\x85"};
+	static const char *const esc[] = {"a", "b", " ", "\n", ">", "\"",
+	    "\xc3\xa9", "\xe2\x80\x99"};
+	static const char *const attr[] = {"a", "b", " ", ">", "<", "\"",
+	    "\xc3\xa9"};
+	char text[512], in[600], want[1200];
+	unsigned long seed = 1;
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		char *s;
+
+		n = make_text(text, ws, sizeof(ws) / sizeof(ws[0]), i % 80,
+		    &seed);
+		collapse_ref(text, want);
+		s = feed_text_collapse(text, n, BIG);
+		if (strcmp(s, want) != 0)
+			fail_msg("collapsing \"%s\": want \"%s\", got \"%s\"",
+			    text, want, s);
+		free(s);
+		snprintf(in, sizeof(in), "<i>%s</i>", text);
+		s = feed_html_to_text(in, strlen(in), BIG);
+		if (strcmp(s, want) != 0)
+			fail_msg("text of \"%s\": want \"%s\", got \"%s\"", in,
+			    want, s);
+		free(s);
+	}
+	for (i = 0; i < 2000; i++) {
+		char *s;
+
+		make_text(text, esc, sizeof(esc) / sizeof(esc[0]), i % 70,
+		    &seed);
+		for (n = 0, k = 0; text[k] != '\0'; k++)
+			n += escape_ref(text[k], false, want + n);
+		want[n] = '\0';
+		s = feed_html_sanitize(text, strlen(text), NULL, BIG);
+		if (strcmp(s, want) != 0)
+			fail_msg("sanitizing \"%s\": want \"%s\", got \"%s\"",
+			    text, want, s);
+		free(s);
+		make_text(text, attr, sizeof(attr) / sizeof(attr[0]), i % 70,
+		    &seed);
+		n = (size_t)sprintf(want, "<img alt=\"");
+		for (k = 0; text[k] != '\0'; k++)
+			n += escape_ref(text[k], true, want + n);
+		strcpy(want + n, "\">");
+		snprintf(in, sizeof(in), "<img alt='%s'>", text);
+		s = feed_html_sanitize(in, strlen(in), NULL, BIG);
+		if (strcmp(s, want) != 0)
+			fail_msg("sanitizing \"%s\": want \"%s\", got \"%s\"",
+			    in, want, s);
+		free(s);
+	}
+}
+
+/*
+ * Hostile markup of 1 MB takes linear time: a quadratic path would take
+ * minutes here, not milliseconds.
+ */
+static void
+test_pathological(void **state)
+{
+	static const char *const pats[] = {"<", "<a", "<a a", "<a a=\"", "&",
+	    "&#", "<!--", "<![CDATA[", "<div>", "</div>", "<li>",
+	    "<table><tr><td>", "<svg>", "<xmp>", "<b><i><u>", "<p/>",
+	    "<a href=x>", "<img srcset=\"a 1x, b 2x\">",
+	    "<span class=a id=b title=c alt=d style=e>", "  \n", "\xc2\xa0",
+	    "\xff"};
+	const size_t size = 1 << 20;
+	char *in = xmalloc(size);
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		size_t n = strlen(pats[i]);
+		char *s;
+
+		for (k = 0; k < size; k++)
+			in[k] = pats[i][k % n];
+		s = feed_html_sanitize(in, size, BASE, size);
+		assert_true(strlen(s) <= size);
+		assert_true(sh_utf8_valid(s, strlen(s)));
+		free(s);
+		s = feed_html_to_text(in, size, size);
+		assert_true(strlen(s) <= size);
+		assert_true(sh_utf8_valid(s, strlen(s)));
+		free(s);
+	}
+	free(in);
+}
+
 int
 main(void)
 {
@@ -607,6 +1084,11 @@ main(void)
 	    cmocka_unit_test(test_san_structure),
 	    cmocka_unit_test(test_san_max),
 	    cmocka_unit_test(test_san_bad_input),
+	    cmocka_unit_test(test_elements),
+	    cmocka_unit_test(test_attributes),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_text_runs),
+	    cmocka_unit_test(test_pathological),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
