@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct doc {
 	char *buf;
@@ -94,6 +95,24 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The -r ROUNDS option both programs take; exits on a usage error. */
+static int
+bench_rounds(int argc, char **argv)
+{
+	int ch, rounds = 5;
+
+	while ((ch = getopt(argc, argv, "r:")) != -1) {
+		if (ch != 'r')
+			goto usage;
+		rounds = atoi(optarg);
+	}
+	if (rounds >= 1 && optind == argc)
+		return rounds;
+usage:
+	fprintf(stderr, "usage: %s [-r rounds] < list-of-files\n", BENCH_NAME);
+	exit(2);
 }
 
 #endif

@@ -98,24 +98,9 @@ main(int argc, char **argv)
 	struct feed_limits lim;
 	struct tally all, xml, best_all, best_xml;
 	size_t i;
-	int ch, rounds = 5, r;
+	int rounds, r;
 
-	while ((ch = getopt(argc, argv, "r:")) != -1) {
-		switch (ch) {
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		default:
-			fprintf(stderr, "usage: parse_inproc [-r rounds] "
-					"< list-of-files\n");
-			return 2;
-		}
-	}
-	if (rounds < 1 || optind != argc) {
-		fprintf(stderr, "usage: parse_inproc [-r rounds] "
-				"< list-of-files\n");
-		return 2;
-	}
+	rounds = bench_rounds(argc, argv);
 	/* The corpus holds malformed feeds on purpose: keep stderr quiet. */
 	log_init("parse_inproc", LOG_LEVEL_ERR, false);
 	feed_limits_default(&lim);

@@ -126,23 +126,9 @@ main(int argc, char **argv)
 	xmlSAXHandler sax;
 	double best = -1, t;
 	size_t i, j;
-	int ch, rounds = 5, r;
+	int rounds, r;
 
-	while ((ch = getopt(argc, argv, "r:")) != -1) {
-		switch (ch) {
-		case 'r':
-			rounds = atoi(optarg);
-			break;
-		default:
-			fprintf(stderr, "usage: saxpass [-r rounds] "
-					"< list-of-files\n");
-			return 2;
-		}
-	}
-	if (rounds < 1 || optind != argc) {
-		fprintf(stderr, "usage: saxpass [-r rounds] < list-of-files\n");
-		return 2;
-	}
+	rounds = bench_rounds(argc, argv);
 	xmlInitParser();
 	memset(&sax, 0, sizeof(sax));
 	sax.initialized = XML_SAX2_MAGIC;
