@@ -63,6 +63,16 @@ struct api_reply {
 int cmd_parse(int argc, char **argv);
 
 /**
+ * `sheaf cluster [FILE]`: JSON Lines entries to their stories, as
+ * SCHEMAS.md section 2 says, with the daemon's streaming clusterer.
+ *
+ * @param argc  arguments after the subcommand name, plus one
+ * @param argv  argv[0] is "cluster"
+ * @return the process exit status
+ */
+int cmd_cluster(int argc, char **argv);
+
+/**
  * Read a whole file, or standard input for "-", refusing more than max
  * bytes.
  *

@@ -1,0 +1,1094 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streaming story clustering.
+ *
+ * Each entry becomes two TF-IDF vectors over the window's document
+ * frequencies: all its terms (words, name keys, numbers), and only the
+ * language-independent ones (name keys and numbers).  A story keeps the sum
+ * of its entries' vectors -- a centroid in each space -- and the inverted
+ * index maps each term to the open stories that hold it, so an entry is
+ * compared with the few stories it shares terms with, never with all.
+ *
+ * An entry joins the best story when its word cosine passes the text
+ * threshold (and it shares at least some names: "Hurricane Ian" is not
+ * "Hurricane Fiona"), or when its names cosine passes the names threshold
+ * (a lower one across languages, where names and numbers are all that can
+ * match).  A story that has just grown is compared with the other candidate
+ * stories by names, and merged with those that now look like the same
+ * event: language editions of one story find each other as their name
+ * profiles fill in.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "cluster_int.h"
+#include "common.h"
+
+#define SIG_BINS 32	     /* MinHash bins (one-permutation hashing) */
+#define SIG_BANDS 8	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
+#define SIG_MIN_SHINGLES 8   /* shorter texts are left to layer 3 */
+#define DUP_SLOTS (1u << 18) /* direct-mapped id/url/band tables */
+#define TOP_CANDIDATES 24    /* stories scored exactly per entry */
+#define POST_SKIP 4096	     /* terms in more stories than this only score */
+#define STORY_MAX_TERMS 768  /* centroid size kept after pruning */
+#define STORY_MAX_LANGS 8    /* languages remembered per story */
+#define SWEEP_EVERY 512	     /* entries between closing sweeps */
+
+void
+cluster_opts_default(struct cluster_opts *o)
+{
+	o->window = 7 * 86400;
+	o->df_window = 30 * 86400;
+	o->text_threshold = 0.30;
+	o->names_threshold = 0.20;
+	o->names_threshold_same = 0.30;
+	o->names_floor = 0.10;
+	o->merge_threshold = 0.30;
+	o->dup_threshold = 0.60;
+}
+
+const char *
+cluster_reason_name(enum cluster_reason r)
+{
+	switch (r) {
+	case CLUSTER_NEW:
+		return "new";
+	case CLUSTER_SAME_ID:
+		return "same-id";
+	case CLUSTER_SAME_URL:
+		return "same-url";
+	case CLUSTER_NEAR_DUP:
+		return "near-duplicate";
+	case CLUSTER_TEXT:
+		return "text";
+	case CLUSTER_NAMES:
+		return "names";
+	}
+	return "?";
+}
+
+/* One term of a vector: its weight in the full space and the names space. */
+struct tw {
+	uint32_t term;
+	float w;
+	float e;
+};
+
+struct story {
+	uint64_t id;
+	uint32_t gen; /* bumped when the slot is closed or reused */
+	bool open;
+	int64_t first, last;
+	struct tw *v; /* centroid sums, sorted by term */
+	uint32_t n, cap;
+	double norm, enorm; /* of w and of e */
+	char langs[STORY_MAX_LANGS][8];
+	int nlangs;
+	uint32_t size;
+};
+
+/* An entry inside the frequency window. */
+struct rent {
+	uint64_t seq, ref;
+	int64_t time;
+	uint32_t *terms, nterms;
+	uint64_t story;
+	uint32_t sig[SIG_BINS];
+	bool has_sig;
+};
+
+struct dupslot {
+	uint64_t key;
+	uint64_t seq; /* seq + 1; 0 for empty */
+};
+
+/* uint64 -> uint64 map, open addressing; keys are never 0 (stored + 1). */
+struct u64map {
+	uint64_t *k, *v;
+	size_t n, cap;
+};
+
+struct scored {
+	uint32_t slot;
+	double acc, sw, se;
+};
+
+struct clusterer {
+	struct cluster_opts o;
+	struct text *tx;
+	struct terms terms;
+	struct feat_list fl;
+	struct story *st;
+	uint32_t nst, capst;
+	uint32_t *freeslots, nfree;
+	struct rent *ring;
+	size_t head, count, capring;
+	uint64_t next_seq;
+	int64_t now;
+	uint64_t next_story;
+	unsigned since_sweep;
+	struct u64map alias; /* merged-away story -> survivor */
+	struct u64map open;  /* open story id -> slot */
+	struct dupslot *ids, *urls, *bands;
+	/* per-call scratch */
+	struct tw *ev;
+	uint32_t nev, capev;
+	double *acc;
+	uint32_t capacc;
+	uint32_t *touched, ntouched;
+	struct scored top[TOP_CANDIDATES];
+	int ntop;
+	uint64_t *merged;
+	size_t nmerged, capmerged;
+};
+
+/* The uint64 map. */
+
+static void
+map_grow(struct u64map *m)
+{
+	struct u64map o = *m;
+	size_t i, j;
+
+	m->cap = o.cap ? o.cap * 2 : 64;
+	m->k = xcalloc(m->cap, sizeof *m->k);
+	m->v = xcalloc(m->cap, sizeof *m->v);
+	m->n = 0;
+	for (i = 0; i < o.cap; i++) {
+		if (o.k[i] == 0)
+			continue;
+		for (j = o.k[i] * 0x9e3779b97f4a7c15ULL & (m->cap - 1);
+		     m->k[j] != 0; j = (j + 1) & (m->cap - 1))
+			;
+		m->k[j] = o.k[i];
+		m->v[j] = o.v[i];
+		m->n++;
+	}
+	free(o.k);
+	free(o.v);
+}
+
+static size_t
+map_find(const struct u64map *m, uint64_t key)
+{
+	size_t j;
+
+	if (m->cap == 0)
+		return SIZE_MAX;
+	for (j = (key + 1) * 0x9e3779b97f4a7c15ULL & (m->cap - 1); m->k[j] != 0;
+	     j = (j + 1) & (m->cap - 1))
+		if (m->k[j] == key + 1)
+			return j;
+	return SIZE_MAX;
+}
+
+static void
+map_put(struct u64map *m, uint64_t key, uint64_t val)
+{
+	size_t j = map_find(m, key);
+
+	if (j != SIZE_MAX) {
+		m->v[j] = val;
+		return;
+	}
+	if ((m->n + 1) * 2 > m->cap)
+		map_grow(m);
+	for (j = (key + 1) * 0x9e3779b97f4a7c15ULL & (m->cap - 1); m->k[j] != 0;
+	     j = (j + 1) & (m->cap - 1))
+		;
+	m->k[j] = key + 1;
+	m->v[j] = val;
+	m->n++;
+}
+
+static bool
+map_get(const struct u64map *m, uint64_t key, uint64_t *val)
+{
+	size_t j = map_find(m, key);
+
+	if (j == SIZE_MAX)
+		return false;
+	*val = m->v[j];
+	return true;
+}
+
+/* Delete with backward shift, so that probes never need tombstones. */
+static void
+map_del(struct u64map *m, uint64_t key)
+{
+	size_t j = map_find(m, key), i, h;
+
+	if (j == SIZE_MAX)
+		return;
+	m->k[j] = 0;
+	m->n--;
+	for (i = (j + 1) & (m->cap - 1); m->k[i] != 0;
+	     i = (i + 1) & (m->cap - 1)) {
+		h = m->k[i] * 0x9e3779b97f4a7c15ULL & (m->cap - 1);
+		/* move i into the hole j unless its home lies in (j, i] */
+		if ((j < i) ? (h <= j || h > i) : (h <= j && h > i)) {
+			m->k[j] = m->k[i];
+			m->v[j] = m->v[i];
+			m->k[i] = 0;
+			j = i;
+		}
+	}
+}
+
+static void
+map_free(struct u64map *m)
+{
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+/* Life of a clusterer. */
+
+struct clusterer *
+cluster_new(const struct cluster_opts *o, uint64_t next_story)
+{
+	struct clusterer *c = xcalloc(1, sizeof *c);
+
+	if (o != NULL)
+		c->o = *o;
+	else
+		cluster_opts_default(&c->o);
+	c->tx = text_new();
+	terms_init(&c->terms);
+	c->next_story = next_story;
+	c->ids = xcalloc(DUP_SLOTS, sizeof *c->ids);
+	c->urls = xcalloc(DUP_SLOTS, sizeof *c->urls);
+	c->bands = xcalloc(DUP_SLOTS, sizeof *c->bands);
+	return c;
+}
+
+void
+cluster_free(struct clusterer *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->count; i++)
+		free(c->ring[(c->head + i) % c->capring].terms);
+	free(c->ring);
+	for (i = 0; i < c->nst; i++)
+		free(c->st[i].v);
+	free(c->st);
+	free(c->freeslots);
+	terms_clear(&c->terms);
+	feat_list_free(&c->fl);
+	text_free(c->tx);
+	map_free(&c->alias);
+	map_free(&c->open);
+	free(c->ids);
+	free(c->urls);
+	free(c->bands);
+	free(c->ev);
+	free(c->acc);
+	free(c->touched);
+	free(c->merged);
+	free(c);
+}
+
+uint64_t
+cluster_story_resolve(const struct clusterer *c, uint64_t story)
+{
+	uint64_t to;
+	int hops = 0;
+
+	while (map_get(&c->alias, story, &to) && hops++ < 64)
+		story = to;
+	return story;
+}
+
+uint64_t
+cluster_next_story(const struct clusterer *c)
+{
+	return c->next_story;
+}
+
+/* Stories. */
+
+static struct story *
+story_open(struct clusterer *c, uint64_t id, int64_t t)
+{
+	struct story *s;
+	uint32_t slot;
+
+	if (c->nfree > 0)
+		slot = c->freeslots[--c->nfree];
+	else {
+		if (c->nst == c->capst) {
+			c->capst = c->capst ? c->capst * 2 : 256;
+			c->st = xreallocarray(c->st, c->capst, sizeof *c->st);
+		}
+		slot = c->nst++;
+		memset(&c->st[slot], 0, sizeof c->st[slot]);
+	}
+	s = &c->st[slot];
+	s->id = id;
+	s->open = true;
+	s->first = s->last = t;
+	s->n = 0;
+	s->norm = s->enorm = 0;
+	s->nlangs = 0;
+	s->size = 0;
+	map_put(&c->open, id, slot);
+	return s;
+}
+
+static void
+story_close(struct clusterer *c, struct story *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct term *tm = &c->terms.v[s->v[i].term];
+
+		if (--tm->refs == 0)
+			tm->npost = 0; /* every posting left is stale */
+		terms_maybe_release(&c->terms, s->v[i].term);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+	s->open = false;
+	s->gen++;
+	map_del(&c->open, s->id);
+	if (c->nfree % 64 == 0)
+		c->freeslots = xreallocarray(c->freeslots, c->nfree + 64,
+		    sizeof *c->freeslots);
+	c->freeslots[c->nfree++] = (uint32_t)(s - c->st);
+}
+
+static struct story *
+story_find(struct clusterer *c, uint64_t id)
+{
+	uint64_t slot;
+
+	if (!map_get(&c->open, cluster_story_resolve(c, id), &slot))
+		return NULL;
+	return &c->st[slot];
+}
+
+static void
+story_norms(struct story *s)
+{
+	double n = 0, e = 0;
+	uint32_t i;
+
+	for (i = 0; i < s->n; i++) {
+		n += (double)s->v[i].w * s->v[i].w;
+		e += (double)s->v[i].e * s->v[i].e;
+	}
+	s->norm = sqrt(n);
+	s->enorm = sqrt(e);
+}
+
+static int
+tw_by_weight(const void *a, const void *b)
+{
+	const struct tw *x = a, *y = b;
+
+	return (x->w < y->w) - (x->w > y->w);
+}
+
+static int
+tw_by_term(const void *a, const void *b)
+{
+	const struct tw *x = a, *y = b;
+
+	return (x->term > y->term) - (x->term < y->term);
+}
+
+/* Keep the heaviest terms of a centroid that has grown too large. */
+static void
+story_prune(struct clusterer *c, struct story *s)
+{
+	uint32_t i;
+
+	qsort(s->v, s->n, sizeof *s->v, tw_by_weight);
+	for (i = STORY_MAX_TERMS; i < s->n; i++) {
+		struct term *tm = &c->terms.v[s->v[i].term];
+
+		tm->refs--;
+		terms_maybe_release(&c->terms, s->v[i].term);
+	}
+	s->n = STORY_MAX_TERMS;
+	qsort(s->v, s->n, sizeof *s->v, tw_by_term);
+}
+
+/* Add a sorted vector to a story's centroid (sorted merge). */
+static void
+story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
+    uint32_t n)
+{
+	uint32_t slot = (uint32_t)(s - c->st), i = 0, j = 0, o = 0;
+	struct tw *out;
+
+	out = xreallocarray(NULL, (size_t)s->n + n, sizeof *out);
+	while (i < s->n || j < n) {
+		if (j == n || (i < s->n && s->v[i].term < v[j].term))
+			out[o++] = s->v[i++];
+		else if (i == s->n || v[j].term < s->v[i].term) {
+			struct term *tm = &c->terms.v[v[j].term];
+
+			tm->refs++;
+			terms_post_add(&c->terms, v[j].term, slot, s->gen);
+			out[o++] = v[j++];
+		} else {
+			out[o] = s->v[i++];
+			out[o].w += v[j].w;
+			out[o++].e += v[j++].e;
+		}
+	}
+	free(s->v);
+	s->v = out;
+	s->n = s->cap = o;
+	if (s->n > 2 * STORY_MAX_TERMS)
+		story_prune(c, s);
+	story_norms(s);
+}
+
+static bool
+story_has_lang(const struct story *s, const char *lang)
+{
+	int i;
+
+	for (i = 0; i < s->nlangs; i++)
+		if (strncmp(s->langs[i], lang, sizeof s->langs[i] - 1) == 0)
+			return true;
+	return false;
+}
+
+static void
+story_add_lang(struct story *s, const char *lang)
+{
+	if (lang == NULL || *lang == '\0' || story_has_lang(s, lang) ||
+	    s->nlangs == STORY_MAX_LANGS)
+		return;
+	strncpy(s->langs[s->nlangs], lang, sizeof s->langs[0] - 1);
+	s->langs[s->nlangs][sizeof s->langs[0] - 1] = '\0';
+	s->nlangs++;
+}
+
+/* Fold story b into story a; b's id resolves to a's from now on. */
+static void
+story_merge(struct clusterer *c, struct story *a, struct story *b)
+{
+	int i;
+
+	story_add_vec(c, a, b->v, b->n);
+	for (i = 0; i < b->nlangs; i++)
+		story_add_lang(a, b->langs[i]);
+	if (b->first < a->first)
+		a->first = b->first;
+	if (b->last > a->last)
+		a->last = b->last;
+	a->size += b->size;
+	map_put(&c->alias, b->id, a->id);
+	if (c->nmerged == c->capmerged) {
+		c->capmerged = c->capmerged ? c->capmerged * 2 : 4;
+		c->merged =
+		    xreallocarray(c->merged, c->capmerged, sizeof *c->merged);
+	}
+	c->merged[c->nmerged++] = b->id;
+	story_close(c, b);
+}
+
+/* The window. */
+
+static struct rent *
+ring_at(struct clusterer *c, size_t i)
+{
+	return &c->ring[(c->head + i) % c->capring];
+}
+
+static struct rent *
+ring_by_seq(struct clusterer *c, uint64_t seq)
+{
+	uint64_t oldest = c->next_seq - c->count;
+
+	if (seq < oldest || seq >= c->next_seq)
+		return NULL;
+	return ring_at(c, (size_t)(seq - oldest));
+}
+
+static struct rent *
+ring_push(struct clusterer *c)
+{
+	struct rent *r;
+
+	if (c->count == c->capring) {
+		size_t ncap = c->capring ? c->capring * 2 : 1024, i;
+		struct rent *n = xcalloc(ncap, sizeof *n);
+
+		for (i = 0; i < c->count; i++)
+			n[i] = *ring_at(c, i);
+		free(c->ring);
+		c->ring = n;
+		c->capring = ncap;
+		c->head = 0;
+	}
+	r = ring_at(c, c->count++);
+	memset(r, 0, sizeof *r);
+	r->seq = c->next_seq++;
+	return r;
+}
+
+/* Drop entries older than the frequency window, close quiet stories. */
+static void
+expire(struct clusterer *c)
+{
+	uint32_t i;
+
+	while (c->count > 0) {
+		struct rent *r = ring_at(c, 0);
+
+		if (r->time >= c->now - c->o.df_window)
+			break;
+		for (i = 0; i < r->nterms; i++) {
+			c->terms.v[r->terms[i]].df--;
+			terms_maybe_release(&c->terms, r->terms[i]);
+		}
+		free(r->terms);
+		c->head = (c->head + 1) % c->capring;
+		c->count--;
+	}
+	if (++c->since_sweep < SWEEP_EVERY)
+		return;
+	c->since_sweep = 0;
+	for (i = 0; i < c->nst; i++)
+		if (c->st[i].open && c->st[i].last < c->now - c->o.window)
+			story_close(c, &c->st[i]);
+}
+
+/* Entry vectors. */
+
+static int
+feat_cmp_term(const void *a, const void *b)
+{
+	return tw_by_term(a, b);
+}
+
+/*
+ * Turn the features into the sorted vector c->ev with unit norm in each
+ * space, counting the entry into the document frequencies.
+ */
+static void
+build_vector(struct clusterer *c, struct rent *r)
+{
+	struct feat_list *fl = &c->fl;
+	double n = (double)c->count, nw = 0, ne = 0;
+	uint32_t i;
+
+	if (c->capev < fl->n) {
+		c->capev = (uint32_t)fl->n;
+		c->ev = xreallocarray(c->ev, c->capev, sizeof *c->ev);
+	}
+	r->terms = xreallocarray(NULL, fl->n ? fl->n : 1, sizeof *r->terms);
+	r->nterms = (uint32_t)fl->n;
+	for (i = 0; i < fl->n; i++) {
+		uint32_t id = terms_intern(&c->terms, fl->v[i].term);
+		struct term *tm = &c->terms.v[id];
+		double idf, w;
+
+		tm->df++;
+		r->terms[i] = id;
+		idf = log((n + 1) / (tm->df + 1)) + 1;
+		w = (1 + log(fl->v[i].tf)) * idf;
+		if (w < 0)
+			w = 0;
+		c->ev[i].term = id;
+		c->ev[i].w = (float)w;
+		c->ev[i].e = fl->v[i].term[0] == TERM_WORD ? 0 : (float)w;
+		nw += w * w;
+		ne += c->ev[i].e * (double)c->ev[i].e;
+	}
+	c->nev = (uint32_t)fl->n;
+	nw = nw > 0 ? sqrt(nw) : 1;
+	ne = ne > 0 ? sqrt(ne) : 1;
+	for (i = 0; i < c->nev; i++) {
+		c->ev[i].w = (float)(c->ev[i].w / nw);
+		c->ev[i].e = (float)(c->ev[i].e / ne);
+	}
+	qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
+}
+
+/* Cosines of two sorted vectors, given the second one's norms. */
+static void
+cosines(const struct tw *a, uint32_t na, const struct tw *b, uint32_t nb,
+    double bnorm, double benorm, double *sw, double *se)
+{
+	double w = 0, e = 0;
+	uint32_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		if (a[i].term < b[j].term)
+			i++;
+		else if (b[j].term < a[i].term)
+			j++;
+		else {
+			w += (double)a[i].w * b[j].w;
+			e += (double)a[i].e * b[j].e;
+			i++;
+			j++;
+		}
+	}
+	*sw = bnorm > 0 ? w / bnorm : 0;
+	*se = benorm > 0 ? e / benorm : 0;
+}
+
+/* MinHash signatures: one permutation, bins by the hash's top bits. */
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static bool
+signature(const struct feat_list *fl, uint32_t *sig)
+{
+	size_t i;
+	int b, k;
+
+	if (fl->nshingles < SIG_MIN_SHINGLES)
+		return false;
+	for (b = 0; b < SIG_BINS; b++)
+		sig[b] = UINT32_MAX;
+	for (i = 0; i < fl->nshingles; i++) {
+		uint64_t h = mix64(fl->shingles[i]);
+		int bin = (int)(h >> 59); /* top 5 bits: SIG_BINS == 32 */
+		uint32_t v = (uint32_t)h;
+
+		if (v < sig[bin])
+			sig[bin] = v;
+	}
+	/* Densify: an empty bin borrows from the next non-empty one. */
+	for (b = 0; b < SIG_BINS; b++) {
+		for (k = 1; sig[b] == UINT32_MAX && k < SIG_BINS; k++)
+			if (sig[(b + k) % SIG_BINS] != UINT32_MAX)
+				sig[b] = (uint32_t)mix64(
+				    sig[(b + k) % SIG_BINS] + (uint64_t)k);
+	}
+	return true;
+}
+
+static double
+sig_similarity(const uint32_t *a, const uint32_t *b)
+{
+	int i, same = 0;
+
+	for (i = 0; i < SIG_BINS; i++)
+		same += a[i] == b[i];
+	return (double)same / SIG_BINS;
+}
+
+static uint64_t
+band_key(const uint32_t *sig, int band)
+{
+	int rows = SIG_BINS / SIG_BANDS;
+
+	return hash64(sig + band * rows, (size_t)rows * sizeof *sig,
+	    (uint64_t)band + 1);
+}
+
+static struct dupslot *
+dup_slot(struct dupslot *tab, uint64_t key)
+{
+	return &tab[mix64(key) & (DUP_SLOTS - 1)];
+}
+
+static struct rent *
+dup_lookup(struct clusterer *c, struct dupslot *tab, uint64_t key)
+{
+	struct dupslot *d = dup_slot(tab, key);
+
+	if (d->seq == 0 || d->key != key)
+		return NULL;
+	return ring_by_seq(c, d->seq - 1);
+}
+
+static void
+dup_record(struct dupslot *tab, uint64_t key, uint64_t seq)
+{
+	struct dupslot *d = dup_slot(tab, key);
+
+	d->key = key;
+	d->seq = seq + 1;
+}
+
+/* Layers 1 and 2: an earlier copy of this entry, if any. */
+static struct rent *
+find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
+    uint64_t idkey, uint64_t urlkey, enum cluster_reason *why)
+{
+	struct rent *p, *best = NULL;
+	double bs = 0, s;
+	int b;
+
+	if (idkey != 0 && (p = dup_lookup(c, c->ids, idkey)) != NULL) {
+		*why = CLUSTER_SAME_ID;
+		return p;
+	}
+	if (urlkey != 0 && (p = dup_lookup(c, c->urls, urlkey)) != NULL) {
+		*why = CLUSTER_SAME_URL;
+		return p;
+	}
+	(void)e;
+	if (!r->has_sig)
+		return NULL;
+	for (b = 0; b < SIG_BANDS; b++) {
+		p = dup_lookup(c, c->bands, band_key(r->sig, b));
+		if (p == NULL || !p->has_sig || p == r)
+			continue;
+		s = sig_similarity(r->sig, p->sig);
+		if (s > bs) {
+			bs = s;
+			best = p;
+		}
+	}
+	if (best == NULL || bs < c->o.dup_threshold)
+		return NULL;
+	*why = CLUSTER_NEAR_DUP;
+	return best;
+}
+
+/* Layer 3: gather candidate stories through the index, score the best. */
+static void
+gather(struct clusterer *c)
+{
+	uint32_t i, k;
+	int t;
+
+	if (c->capacc < c->nst) {
+		c->capacc = c->nst;
+		c->acc = xreallocarray(c->acc, c->capacc, sizeof *c->acc);
+		c->touched =
+		    xreallocarray(c->touched, c->capacc, sizeof *c->touched);
+		for (i = 0; i < c->capacc; i++)
+			c->acc[i] = 0;
+	}
+	c->ntouched = 0;
+	for (i = 0; i < c->nev; i++) {
+		struct term *tm = &c->terms.v[c->ev[i].term];
+		double x = c->ev[i].w + c->ev[i].e;
+
+		if (tm->npost > POST_SKIP)
+			continue;
+		for (k = 0; k < tm->npost;) {
+			struct post *p = &tm->post[k];
+			struct story *s = &c->st[p->slot];
+
+			if (!s->open || s->gen != p->gen) {
+				*p = tm->post[--tm->npost]; /* stale */
+				continue;
+			}
+			if (c->acc[p->slot] == 0)
+				c->touched[c->ntouched++] = p->slot;
+			c->acc[p->slot] += x;
+			k++;
+		}
+	}
+	/* Keep the TOP_CANDIDATES highest accumulations. */
+	c->ntop = 0;
+	for (i = 0; i < c->ntouched; i++) {
+		uint32_t slot = c->touched[i];
+		double a = c->acc[slot];
+
+		c->acc[slot] = 0;
+		if (c->st[slot].last < c->now - c->o.window)
+			continue;
+		if (c->ntop < TOP_CANDIDATES)
+			t = c->ntop++;
+		else {
+			int m = 0;
+
+			for (t = 1; t < TOP_CANDIDATES; t++)
+				if (c->top[t].acc < c->top[m].acc)
+					m = t;
+			if (c->top[m].acc >= a)
+				continue;
+			t = m;
+		}
+		c->top[t].slot = slot;
+		c->top[t].acc = a;
+	}
+	for (t = 0; t < c->ntop; t++) {
+		struct story *s = &c->st[c->top[t].slot];
+
+		cosines(c->ev, c->nev, s->v, s->n, s->norm, s->enorm,
+		    &c->top[t].sw, &c->top[t].se);
+	}
+}
+
+static bool
+has_names(const struct clusterer *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nev; i++)
+		if (c->ev[i].e > 0)
+			return true;
+	return false;
+}
+
+/* The decision of layer 3: how far past its threshold a story is. */
+static double
+story_score(const struct clusterer *c, const struct scored *sc,
+    const struct story *s, const char *lang, bool has_names,
+    enum cluster_reason *why)
+{
+	double tw = sc->sw, nm, th;
+	bool same = lang != NULL && story_has_lang(s, lang);
+
+	if (has_names && sc->se < c->o.names_floor)
+		tw = 0;
+	th = same ? c->o.names_threshold_same : c->o.names_threshold;
+	nm = sc->se / th;
+	tw /= c->o.text_threshold;
+	*why = tw >= nm ? CLUSTER_TEXT : CLUSTER_NAMES;
+	return tw >= nm ? tw : nm;
+}
+
+/* The strongest shared terms, for a human. */
+static void
+explain(struct clusterer *c, const struct story *s, char *out, size_t size)
+{
+	struct tw best[8];
+	uint32_t i = 0, j = 0;
+	int nb = 0, k;
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return;
+	while (i < c->nev && j < s->n) {
+		if (c->ev[i].term < s->v[j].term)
+			i++;
+		else if (s->v[j].term < c->ev[i].term)
+			j++;
+		else {
+			struct tw x = c->ev[i];
+
+			x.w = (float)(c->ev[i].w * s->v[j].w +
+				      c->ev[i].e * s->v[j].e);
+			if (nb < 8)
+				best[nb++] = x;
+			else {
+				int m = 0;
+
+				for (k = 1; k < 8; k++)
+					if (best[k].w < best[m].w)
+						m = k;
+				if (best[m].w < x.w)
+					best[m] = x;
+			}
+			i++;
+			j++;
+		}
+	}
+	qsort(best, (size_t)nb, sizeof *best, tw_by_weight);
+	for (k = 0; k < nb; k++) {
+		const char *t = c->terms.v[best[k].term].s;
+		const char *mark = t[0] == TERM_KEY   ? "~"
+				   : t[0] == TERM_NUM ? "#"
+						      : "";
+		int w;
+
+		w = snprintf(out + o, size - o, "%s%s%s", o ? " " : "", mark,
+		    t + 1);
+		if (w < 0 || (size_t)w >= size - o) {
+			out[o] = '\0';
+			break;
+		}
+		o += (size_t)w;
+	}
+}
+
+/* Merge the other candidates that now look like the same event as s. */
+static struct story *
+merge_candidates(struct clusterer *c, struct story *s)
+{
+	int t;
+
+	for (t = 0; t < c->ntop; t++) {
+		struct story *b = &c->st[c->top[t].slot];
+		double sw, se;
+
+		if (b == s || !b->open || b->last < c->now - c->o.window)
+			continue;
+		cosines(s->v, s->n, b->v, b->n, b->norm, b->enorm, &sw, &se);
+		if (s->enorm > 0)
+			se /= s->enorm;
+		if (se < c->o.merge_threshold)
+			continue;
+		/* The older story survives: its id is the one readers saw. */
+		if (b->id < s->id) {
+			struct story *tmp = s;
+
+			s = b;
+			b = tmp;
+		}
+		story_merge(c, s, b);
+	}
+	return s;
+}
+
+static uint64_t
+key_of(const char *s)
+{
+	uint64_t h;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	h = hash64(s, strlen(s), 7);
+	return h ? h : 1;
+}
+
+static uint64_t
+url_key(const char *url)
+{
+	char *canon = url ? cluster_url_canon(url) : NULL;
+	uint64_t k = key_of(canon);
+
+	free(canon);
+	return k;
+}
+
+/* Common to add and restore: analyse e, push it into the window. */
+static struct rent *
+take_entry(struct clusterer *c, const struct cluster_entry *e)
+{
+	struct rent *r;
+
+	if (e->time > c->now)
+		c->now = e->time;
+	expire(c);
+	text_features(c->tx, e->title, e->text, e->lang, &c->fl);
+	r = ring_push(c);
+	r->ref = e->ref;
+	r->time = e->time ? e->time : c->now;
+	build_vector(c, r);
+	r->has_sig = signature(&c->fl, r->sig);
+	return r;
+}
+
+static void
+record_keys(struct clusterer *c, struct rent *r, uint64_t idkey,
+    uint64_t urlkey)
+{
+	int b;
+
+	if (idkey != 0)
+		dup_record(c->ids, idkey, r->seq);
+	if (urlkey != 0)
+		dup_record(c->urls, urlkey, r->seq);
+	if (r->has_sig)
+		for (b = 0; b < SIG_BANDS; b++)
+			dup_record(c->bands, band_key(r->sig, b), r->seq);
+}
+
+static void
+join(struct clusterer *c, struct story *s, struct rent *r,
+    const struct cluster_entry *e)
+{
+	story_add_vec(c, s, c->ev, c->nev);
+	story_add_lang(s, e->lang);
+	if (r->time > s->last)
+		s->last = r->time;
+	if (r->time < s->first)
+		s->first = r->time;
+	s->size++;
+	r->story = s->id;
+}
+
+void
+cluster_add(struct clusterer *c, const struct cluster_entry *e,
+    struct cluster_assign *out)
+{
+	uint64_t idkey = key_of(e->id), urlkey = url_key(e->url);
+	enum cluster_reason why = CLUSTER_NEW;
+	struct story *s = NULL;
+	struct rent *r, *copy;
+	double best = 0;
+	bool names;
+	int t;
+
+	memset(out, 0, sizeof *out);
+	c->nmerged = 0;
+	r = take_entry(c, e);
+	names = has_names(c);
+	gather(c);
+	copy = find_copy(c, e, r, idkey, urlkey, &why);
+	if (copy != NULL) {
+		out->duplicate = true;
+		out->duplicate_of = copy->ref;
+		out->score = 1;
+		s = story_find(c, copy->story);
+		if (s == NULL) /* its story has closed: open it again */
+			s = story_open(c, cluster_story_resolve(c, copy->story),
+			    r->time);
+	} else {
+		for (t = 0; t < c->ntop; t++) {
+			struct story *cand = &c->st[c->top[t].slot];
+			enum cluster_reason w;
+			double sc = story_score(c, &c->top[t], cand, e->lang,
+			    names, &w);
+
+			if (sc >= 1 && sc > best) {
+				best = sc;
+				s = cand;
+				why = w;
+				out->text_sim = c->top[t].sw;
+				out->names_sim = c->top[t].se;
+			}
+		}
+		out->score =
+		    s ? (why == CLUSTER_TEXT ? out->text_sim : out->names_sim)
+		      : 0;
+	}
+	explain(c, s, out->why, sizeof out->why);
+	if (s == NULL) {
+		s = story_open(c, c->next_story++, r->time);
+		why = CLUSTER_NEW;
+	}
+	join(c, s, r, e);
+	s = merge_candidates(c, s);
+	r->story = s->id;
+	record_keys(c, r, idkey, urlkey);
+	out->story = s->id;
+	out->reason = why;
+	out->merged = c->merged;
+	out->nmerged = c->nmerged;
+}
+
+void
+cluster_restore(struct clusterer *c, const struct cluster_entry *e,
+    uint64_t story)
+{
+	uint64_t idkey = key_of(e->id), urlkey = url_key(e->url);
+	struct story *s;
+	struct rent *r;
+
+	r = take_entry(c, e);
+	story = cluster_story_resolve(c, story);
+	if ((s = story_find(c, story)) == NULL)
+		s = story_open(c, story, r->time);
+	join(c, s, r, e);
+	record_keys(c, r, idkey, urlkey);
+	if (story >= c->next_story)
+		c->next_story = story + 1;
+}

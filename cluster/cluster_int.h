@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to cluster/: the term dictionary and text features. */
+#ifndef SHEAF_CLUSTER_INT_H
+#define SHEAF_CLUSTER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A term is a feature string with a one-character kind in front:
+ *   'w'  a word of the entry's own language: case-folded, stemmed, then
+ *        transliterated to Latin (matches within a language);
+ *   'k'  a name key: the consonant skeleton of an unstemmed, transliterated
+ *        capitalised word, or of any word of a script without case (matches
+ *        names across languages and scripts: Альтман, Altman, אלטמן);
+ *   '#'  a number, with digits of every script read as 0-9.
+ * 'k' and '#' terms form the language-independent "names" space.
+ */
+enum {
+	TERM_WORD = 'w',
+	TERM_KEY = 'k',
+	TERM_NUM = '#',
+};
+
+/* One weighted feature of an entry, before it has a term id. */
+struct feat {
+	char *term; /* kind character + text, NUL-terminated, owned */
+	double tf;  /* summed weight of its occurrences */
+};
+
+struct feat_list {
+	struct feat *v;
+	size_t n, cap;
+	uint64_t *shingles; /* hashes of consecutive word triples */
+	size_t nshingles, shcap;
+};
+
+/* The text analyser: ICU and Snowball state plus a cache of analysed words. */
+struct text;
+
+struct text *text_new(void);
+void text_free(struct text *tx);
+
+/**
+ * Analyse a title and a plain-text body into features.
+ *
+ * @param tx     analyser
+ * @param title  title, UTF-8, may be NULL
+ * @param body   body text, UTF-8, may be NULL
+ * @param lang   language tag (BCP 47, "fr", "pt-BR"), may be NULL
+ * @param out    cleared, then filled
+ */
+void text_features(struct text *tx, const char *title, const char *body,
+    const char *lang, struct feat_list *out);
+void feat_list_clear(struct feat_list *fl);
+void feat_list_free(struct feat_list *fl);
+
+/** The consonant skeleton of an ASCII word, into out (at least len+1). */
+void text_name_key(const char *word, char *out);
+
+/** The libstemmer algorithm for a language tag, or NULL. */
+const char *text_stemmer_name(const char *lang);
+
+/** 64-bit FNV-1a. */
+uint64_t hash64(const void *p, size_t n, uint64_t seed);
+
+#endif
+
+/*
+ * The term dictionary: each distinct feature string gets a small integer id
+ * while some entry in the frequency window or some open story uses it; the
+ * id is recycled when neither does.  Each term keeps its document frequency
+ * over the window and the list of stories whose centroid holds it.
+ */
+struct post {
+	uint32_t slot; /* story slot */
+	uint32_t gen;  /* the slot's generation when the posting was made */
+};
+
+struct term {
+	char *s;	   /* kind + text; NULL when the id is free */
+	uint32_t df;	   /* entries in the window that contain it */
+	uint32_t refs;	   /* open stories whose centroid holds it */
+	uint32_t next;	   /* hash chain, or free list; id + 1, 0 ends */
+	struct post *post; /* stories holding it, stale ones pruned lazily */
+	uint32_t npost, cappost;
+};
+
+struct terms {
+	struct term *v;
+	uint32_t n, cap;    /* ids used, allocated */
+	uint32_t *buckets;  /* id + 1 of the chain head, 0 for empty */
+	uint32_t nbuckets;  /* a power of two */
+	uint32_t live;	    /* ids in use */
+	uint32_t free_head; /* id + 1 of the first free id */
+};
+
+void terms_init(struct terms *t);
+void terms_clear(struct terms *t);
+/** The id of s, created when absent. */
+uint32_t terms_intern(struct terms *t, const char *s);
+/** Forget id when no window entry and no open story uses it any more. */
+void terms_maybe_release(struct terms *t, uint32_t id);
+void terms_post_add(struct terms *t, uint32_t id, uint32_t slot, uint32_t gen);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The term dictionary: chained hashing so that ids can be freed and reused,
+ * which keeps the dictionary as large as the active window's vocabulary
+ * rather than the stream's.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster_int.h"
+#include "common.h"
+
+void
+terms_init(struct terms *t)
+{
+	memset(t, 0, sizeof *t);
+	t->nbuckets = 1024;
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+}
+
+void
+terms_clear(struct terms *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].s);
+		free(t->v[i].post);
+	}
+	free(t->v);
+	free(t->buckets);
+	memset(t, 0, sizeof *t);
+}
+
+static uint32_t
+bucket_of(const struct terms *t, const char *s)
+{
+	return (uint32_t)hash64(s, strlen(s), 0) & (t->nbuckets - 1);
+}
+
+static void
+rehash(struct terms *t)
+{
+	uint32_t i, b;
+
+	free(t->buckets);
+	t->nbuckets *= 2;
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].s == NULL)
+			continue;
+		b = bucket_of(t, t->v[i].s);
+		t->v[i].next = t->buckets[b];
+		t->buckets[b] = i + 1;
+	}
+}
+
+uint32_t
+terms_intern(struct terms *t, const char *s)
+{
+	uint32_t b = bucket_of(t, s), i, id;
+	struct term *tm;
+
+	for (i = t->buckets[b]; i != 0; i = t->v[i - 1].next)
+		if (strcmp(t->v[i - 1].s, s) == 0)
+			return i - 1;
+	if (t->free_head != 0) {
+		id = t->free_head - 1;
+		t->free_head = t->v[id].next;
+	} else {
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 1024;
+			t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+		}
+		id = t->n++;
+		memset(&t->v[id], 0, sizeof t->v[id]);
+	}
+	tm = &t->v[id];
+	tm->s = xstrdup(s);
+	tm->df = tm->refs = 0;
+	tm->npost = 0;
+	tm->next = t->buckets[b];
+	t->buckets[b] = id + 1;
+	if (++t->live > t->nbuckets)
+		rehash(t);
+	return id;
+}
+
+void
+terms_maybe_release(struct terms *t, uint32_t id)
+{
+	struct term *tm = &t->v[id];
+	uint32_t b, *p;
+
+	if (tm->s == NULL || tm->df > 0 || tm->refs > 0)
+		return;
+	b = bucket_of(t, tm->s);
+	for (p = &t->buckets[b]; *p != 0; p = &t->v[*p - 1].next) {
+		if (*p == id + 1) {
+			*p = tm->next;
+			break;
+		}
+	}
+	free(tm->s);
+	tm->s = NULL;
+	free(tm->post);
+	tm->post = NULL;
+	tm->npost = tm->cappost = 0;
+	tm->next = t->free_head;
+	t->free_head = id + 1;
+	t->live--;
+}
+
+void
+terms_post_add(struct terms *t, uint32_t id, uint32_t slot, uint32_t gen)
+{
+	struct term *tm = &t->v[id];
+
+	if (tm->npost == tm->cappost) {
+		tm->cappost = tm->cappost ? tm->cappost * 2 : 4;
+		tm->post =
+		    xreallocarray(tm->post, tm->cappost, sizeof *tm->post);
+	}
+	tm->post[tm->npost].slot = slot;
+	tm->post[tm->npost].gen = gen;
+	tm->npost++;
+}

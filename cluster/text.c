@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text features for story clustering.
+ *
+ * ICU splits words in every script (dictionaries for Chinese, Japanese,
+ * Thai, Khmer ...), folds case and transliterates to Latin; Snowball stems
+ * in the entry's language.  Each word yields a language-bound word term and,
+ * when it looks like a name, a script-independent name key; numbers yield
+ * number terms whatever digits they are written in.  Analysed words are
+ * cached because transliteration costs microseconds per word and news
+ * repeats its vocabulary.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "cluster_int.h"
+#include "common.h"
+
+#define FIELD_MAX_WORDS 200    /* words of a field that make features */
+#define SHINGLE_MAX_WORDS 2000 /* words of the body that make shingles */
+#define FIELD_MAX_UCHARS 65536 /* UTF-16 units analysed per field */
+#define WORD_MAX_UCHARS 64     /* longer "words" are skipped (URLs, junk) */
+#define CACHE_SLOTS (1u << 16) /* analysed-word cache, direct-mapped */
+#define TITLE_WEIGHT 2.0       /* a title word counts twice a body word */
+#define KEY_WEIGHT 0.5	       /* name keys next to the words they repeat */
+#define FIRST_KEY_WEIGHT 0.5   /* a capital may only start the sentence */
+#define UNCASED_KEY_MIN 3      /* shortest uncased-script key kept */
+
+/* Language tags with a Snowball stemmer; Malay stems as Indonesian. */
+static const struct {
+	const char *lang;
+	const char *algo;
+} stemmers[] = {
+    {"ar", "arabic"},
+    {"ca", "catalan"},
+    {"da", "danish"},
+    {"de", "german"},
+    {"el", "greek"},
+    {"en", "english"},
+    {"es", "spanish"},
+    {"eu", "basque"},
+    {"fi", "finnish"},
+    {"fr", "french"},
+    {"ga", "irish"},
+    {"hi", "hindi"},
+    {"hu", "hungarian"},
+    {"hy", "armenian"},
+    {"id", "indonesian"},
+    {"it", "italian"},
+    {"lt", "lithuanian"},
+    {"ms", "indonesian"},
+    {"nb", "norwegian"},
+    {"ne", "nepali"},
+    {"nl", "dutch"},
+    {"nn", "norwegian"},
+    {"no", "norwegian"},
+    {"pt", "portuguese"},
+    {"ro", "romanian"},
+    {"ru", "russian"},
+    {"sr", "serbian"},
+    {"sv", "swedish"},
+    {"ta", "tamil"},
+    {"tr", "turkish"},
+    {"yi", "yiddish"},
+};
+#define NSTEMMERS (sizeof stemmers / sizeof stemmers[0])
+
+struct cache_slot {
+	uint64_t hash;
+	UChar *key; /* folded word */
+	int32_t keylen;
+	int stem;	  /* stemmer index + 1, 0 for none */
+	char *word;	  /* 'w' term text (stemmed, Latin) */
+	char *name;	  /* name key text, "" when too short */
+	size_t latin_len; /* length of the unstemmed Latin form */
+};
+
+struct text {
+	UBreakIterator *brk;
+	UTransliterator *latin;
+	struct sb_stemmer *stem[NSTEMMERS];
+	bool stem_tried[NSTEMMERS];
+	struct cache_slot *cache;
+	UChar *u16; /* field converted to UTF-16 */
+	int32_t u16cap;
+	/* per-call feature table: open addressing over out->v */
+	uint32_t *slots;
+	size_t nslots;
+};
+
+uint64_t
+hash64(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+
+	while (n-- > 0) {
+		h ^= *s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+const char *
+text_stemmer_name(const char *lang)
+{
+	char l[4];
+	size_t i;
+
+	if (lang == NULL)
+		return NULL;
+	for (i = 0;
+	     i < 3 && lang[i] != '\0' && lang[i] != '-' && lang[i] != '_'; i++)
+		l[i] = (char)(lang[i] | 0x20);
+	l[i] = '\0';
+	if (lang[i] != '\0' && lang[i] != '-' && lang[i] != '_')
+		return NULL;
+	for (i = 0; i < NSTEMMERS; i++)
+		if (strcmp(stemmers[i].lang, l) == 0)
+			return stemmers[i].algo;
+	return NULL;
+}
+
+static int
+stemmer_index(const char *lang)
+{
+	const char *algo = text_stemmer_name(lang);
+	size_t i;
+
+	if (algo == NULL)
+		return -1;
+	for (i = 0; i < NSTEMMERS; i++)
+		if (strcmp(stemmers[i].algo, algo) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct text *
+text_new(void)
+{
+	struct text *tx = xcalloc(1, sizeof *tx);
+	UErrorCode st = U_ZERO_ERROR;
+	UChar id[64];
+	UParseError pe;
+
+	tx->brk = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+	if (U_FAILURE(st))
+		fatalx("ICU word break iterator: %s", u_errorName(st));
+	u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+	tx->latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+	if (U_FAILURE(st))
+		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
+	tx->cache = xcalloc(CACHE_SLOTS, sizeof *tx->cache);
+	tx->nslots = 4096;
+	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
+	return tx;
+}
+
+void
+text_free(struct text *tx)
+{
+	size_t i;
+
+	if (tx == NULL)
+		return;
+	ubrk_close(tx->brk);
+	utrans_close(tx->latin);
+	for (i = 0; i < NSTEMMERS; i++)
+		if (tx->stem[i] != NULL)
+			sb_stemmer_delete(tx->stem[i]);
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		free(tx->cache[i].key);
+		free(tx->cache[i].word);
+		free(tx->cache[i].name);
+	}
+	free(tx->cache);
+	free(tx->u16);
+	free(tx->slots);
+	free(tx);
+}
+
+void
+feat_list_clear(struct feat_list *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->v[i].term);
+	fl->n = 0;
+	fl->nshingles = 0;
+}
+
+void
+feat_list_free(struct feat_list *fl)
+{
+	feat_list_clear(fl);
+	free(fl->v);
+	free(fl->shingles);
+	memset(fl, 0, sizeof *fl);
+}
+
+/*
+ * Consonant skeleton of a Latin word: the first letter, then the consonants
+ * with sounds that scripts render differently merged (ph/f, c/k/q, z/s,
+ * v/w/f, d/t, g/k, b/p, j/y) and doubled letters collapsed.  "truss",
+ * "trass" (Трасс) and "thras" (ทรัสส์) all become "trs".
+ */
+void
+text_name_key(const char *w, char *out)
+{
+	static const char from[] = "cqzvwjdgbp";
+	static const char to[] = "kksffytkpp";
+	size_t o = 0, i;
+	char c, prev = 0;
+	const char *m;
+
+	for (i = 0; w[i] != '\0'; i++) {
+		c = w[i];
+		if (w[i + 1] == 'h' && strchr("ptkscg", c) != NULL) {
+			c = c == 'p' ? 'f' : c == 'c' ? 'k' : c;
+			i++;
+		} else if (c == 'c' && w[i + 1] == 'k')
+			i++;
+		if ((m = strchr(from, c)) != NULL)
+			c = to[m - from];
+		if (o > 0 && strchr("aeiouyh", c) != NULL)
+			continue;
+		if (c == prev)
+			continue;
+		out[o++] = prev = c;
+	}
+	out[o] = '\0';
+}
+
+/* UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9]. */
+static char *
+to_latin(struct text *tx, const UChar *s, int32_t n)
+{
+	UChar buf[WORD_MAX_UCHARS * 8];
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t len = n, limit = n, i;
+	bool ascii = true;
+	char *out, *o;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			ascii = false;
+	memcpy(buf, s, (size_t)n * sizeof *s);
+	if (!ascii) {
+		utrans_transUChars(tx->latin, buf, &len,
+		    (int32_t)(sizeof buf / sizeof buf[0]), 0, &limit, &st);
+		if (U_FAILURE(st))
+			len = n; /* too long once transliterated: keep ASCII */
+	}
+	o = out = xmalloc((size_t)len + 1);
+	for (i = 0; i < len; i++) {
+		UChar c = buf[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (UChar)(c | 0x20);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+}
+
+static struct sb_stemmer *
+get_stemmer(struct text *tx, int si)
+{
+	if (si < 0)
+		return NULL;
+	if (!tx->stem_tried[si]) {
+		tx->stem_tried[si] = true;
+		tx->stem[si] = sb_stemmer_new(stemmers[si].algo, "UTF_8");
+	}
+	return tx->stem[si];
+}
+
+/* Stem a folded word; returns the UTF-16 stem in out, its length. */
+static int32_t
+stem_word(struct text *tx, int si, const UChar *w, int32_t n, UChar *out,
+    int32_t cap)
+{
+	struct sb_stemmer *sb = get_stemmer(tx, si);
+	char u8[WORD_MAX_UCHARS * 4 + 1];
+	const sb_symbol *r;
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t len = 0;
+
+	if (sb == NULL)
+		goto plain;
+	u_strToUTF8(u8, (int32_t)sizeof u8, &len, w, n, &st);
+	if (U_FAILURE(st))
+		goto plain;
+	r = sb_stemmer_stem(sb, (const sb_symbol *)u8, len);
+	if (r == NULL)
+		goto plain;
+	u_strFromUTF8(out, cap, &len, (const char *)r, sb_stemmer_length(sb),
+	    &st);
+	if (U_FAILURE(st) || len == 0)
+		goto plain;
+	return len;
+plain:
+	memcpy(out, w, (size_t)n * sizeof *w);
+	return n;
+}
+
+/* The cached analysis of one folded word. */
+static struct cache_slot *
+analyse(struct text *tx, int si, const UChar *w, int32_t n)
+{
+	uint64_t h = hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
+	struct cache_slot *c = &tx->cache[h & (CACHE_SLOTS - 1)];
+	UChar stem[WORD_MAX_UCHARS * 2];
+	int32_t sn;
+	char *latin;
+
+	if (c->key != NULL && c->hash == h && c->stem == si + 1 &&
+	    c->keylen == n && memcmp(c->key, w, (size_t)n * sizeof *w) == 0)
+		return c;
+	free(c->key);
+	free(c->word);
+	free(c->name);
+	c->hash = h;
+	c->stem = si + 1;
+	c->keylen = n;
+	c->key = xmalloc((size_t)n * sizeof *w);
+	memcpy(c->key, w, (size_t)n * sizeof *w);
+	sn = stem_word(tx, si, w, n, stem,
+	    (int32_t)(sizeof stem / sizeof *stem));
+	c->word = to_latin(tx, stem, sn);
+	latin = to_latin(tx, w, n);
+	c->latin_len = strlen(latin);
+	c->name = xmalloc(c->latin_len + 1);
+	text_name_key(latin, c->name);
+	if (c->latin_len < 2 || (latin[0] >= '0' && latin[0] <= '9'))
+		c->name[0] = '\0'; /* too short, or "2023-yil": not a name */
+	free(latin);
+	return c;
+}
+
+/* Add weight to a term of the entry, creating it on first sight. */
+static void
+add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
+    double wt)
+{
+	size_t len = strlen(s), i;
+	uint64_t h = hash64(s, len, (uint64_t)kind);
+	uint32_t *slot;
+	struct feat *f;
+
+	if (len == 0)
+		return;
+	for (i = h & (tx->nslots - 1);; i = (i + 1) & (tx->nslots - 1)) {
+		slot = &tx->slots[i];
+		if (*slot == 0)
+			break;
+		f = &out->v[*slot - 1];
+		if (f->term[0] == kind && strcmp(f->term + 1, s) == 0) {
+			f->tf += wt;
+			return;
+		}
+	}
+	if (out->n * 2 >= tx->nslots)
+		return; /* table full: the entry has enough features */
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 64;
+		out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
+	}
+	f = &out->v[out->n++];
+	f->term = xmalloc(len + 2);
+	f->term[0] = kind;
+	memcpy(f->term + 1, s, len + 1);
+	f->tf = wt;
+	*slot = (uint32_t)out->n;
+}
+
+static void
+add_shingle(struct feat_list *out, uint64_t h)
+{
+	if (out->nshingles == out->shcap) {
+		out->shcap = out->shcap ? out->shcap * 2 : 256;
+		out->shingles = xreallocarray(out->shingles, out->shcap,
+		    sizeof *out->shingles);
+	}
+	out->shingles[out->nshingles++] = h;
+}
+
+/* A number token: its digits in any script, leading zeros dropped. */
+static void
+add_number(struct text *tx, struct feat_list *out, const UChar *w, int32_t n,
+    double wt)
+{
+	char d[WORD_MAX_UCHARS + 1];
+	size_t o = 0;
+	int32_t i;
+	UChar32 c;
+
+	for (i = 0; i < n;) {
+		int32_t v;
+
+		U16_NEXT(w, i, n, c);
+		v = u_charDigitValue(c);
+		if (v < 0)
+			continue; /* separators: 1,300 1.300 7,8 */
+		if (o == 0 && v == 0)
+			continue;
+		d[o++] = (char)('0' + v);
+	}
+	d[o] = '\0';
+	if (o >= 2)
+		add_term(tx, out, TERM_NUM, d, wt);
+}
+
+static bool
+is_number(const UChar *w, int32_t n, int32_t status)
+{
+	int32_t i;
+	UChar32 c;
+
+	if (status >= UBRK_WORD_NUMBER && status < UBRK_WORD_NUMBER_LIMIT)
+		return true;
+	for (i = 0; i < n;) {
+		U16_NEXT(w, i, n, c);
+		if (u_charDigitValue(c) < 0)
+			return false;
+	}
+	return true;
+}
+
+struct field {
+	double wt;     /* weight of each occurrence */
+	int max_words; /* words that make features */
+	bool shingles; /* also hash word triples */
+};
+
+static void
+analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
+    struct feat_list *out)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t len = 0, start, end, words = 0;
+	uint64_t h1 = 0, h2 = 0;
+	UChar fold[WORD_MAX_UCHARS * 3];
+
+	if (s == NULL || *s == '\0')
+		return;
+	if (tx->u16cap == 0) {
+		tx->u16cap = FIELD_MAX_UCHARS;
+		tx->u16 = xmalloc((size_t)tx->u16cap * sizeof *tx->u16);
+	}
+	u_strFromUTF8WithSub(tx->u16, tx->u16cap, &len, s, -1, 0xfffd, NULL,
+	    &st);
+	if (st == U_BUFFER_OVERFLOW_ERROR || len > tx->u16cap)
+		len = tx->u16cap; /* a field this long: its start is enough */
+	else if (U_FAILURE(st))
+		return;
+	st = U_ZERO_ERROR;
+	ubrk_setText(tx->brk, tx->u16, len, &st);
+	if (U_FAILURE(st))
+		return;
+	start = ubrk_first(tx->brk);
+	for (end = ubrk_next(tx->brk); end != UBRK_DONE;
+	     start = end, end = ubrk_next(tx->brk)) {
+		int32_t status = ubrk_getRuleStatus(tx->brk), n = end - start;
+		const UChar *w = tx->u16 + start;
+		struct cache_slot *c;
+		int32_t fn;
+		UChar32 c0;
+		bool cap, cased, feats;
+		double kw;
+
+		if (status < UBRK_WORD_NONE_LIMIT || n > WORD_MAX_UCHARS)
+			continue;
+		words++;
+		feats = words <= fd->max_words;
+		if (!feats && !fd->shingles)
+			break;
+		if (words > SHINGLE_MAX_WORDS)
+			break;
+		if (is_number(w, n, status)) {
+			if (feats)
+				add_number(tx, out, w, n, fd->wt);
+			continue;
+		}
+		st = U_ZERO_ERROR;
+		fn = u_strFoldCase(fold, (int32_t)(sizeof fold / sizeof *fold),
+		    w, n, U_FOLD_CASE_DEFAULT, &st);
+		if (U_FAILURE(st) || fn > WORD_MAX_UCHARS * 2)
+			continue;
+		if (fd->shingles) {
+			uint64_t h = hash64(fold, (size_t)fn * sizeof *fold, 0);
+
+			if (words >= 3)
+				add_shingle(out, h ^ (h1 * 31) ^ (h2 * 961));
+			h2 = h1;
+			h1 = h;
+		}
+		if (!feats)
+			continue;
+		c = analyse(tx, si, fold, fn);
+		add_term(tx, out, TERM_WORD, c->word, fd->wt);
+		U16_GET(w, 0, 0, n, c0);
+		cap = u_isupper(c0) || u_istitle(c0);
+		cased = u_hasBinaryProperty(c0, UCHAR_CASED);
+		if (c->name[0] == '\0')
+			continue;
+		if (!cap && cased)
+			continue;
+		if (!cased && c->latin_len < UNCASED_KEY_MIN)
+			continue;
+		kw = fd->wt * KEY_WEIGHT * (words == 1 ? FIRST_KEY_WEIGHT : 1);
+		add_term(tx, out, TERM_KEY, c->name, kw);
+	}
+}
+
+void
+text_features(struct text *tx, const char *title, const char *body,
+    const char *lang, struct feat_list *out)
+{
+	static const struct field ftitle = {TITLE_WEIGHT, FIELD_MAX_WORDS,
+	    false};
+	static const struct field fbody = {1.0, FIELD_MAX_WORDS, true};
+	int si = stemmer_index(lang);
+
+	feat_list_clear(out);
+	memset(tx->slots, 0, tx->nslots * sizeof *tx->slots);
+	analyse_field(tx, title, si, &ftitle, out);
+	if (body != NULL && (title == NULL || strcmp(title, body) != 0))
+		analyse_field(tx, body, si, &fbody, out);
+	else if (body != NULL) {
+		struct field f = fbody;
+
+		f.max_words = 0; /* body repeats the title: shingles only */
+		analyse_field(tx, body, si, &f, out);
+	}
+}
