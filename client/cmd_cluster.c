@@ -235,6 +235,7 @@ cmd_cluster(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"why", no_argument, NULL, 'w'},
+	    {"set", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct run r = {0};
@@ -246,10 +247,30 @@ cmd_cluster(int argc, char **argv)
 	int ch, rc = SHEAF_EXIT_OK;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "w", longopts, NULL)) != -1) {
-		if (ch != 'w')
+	cluster_opts_default(&r.opts);
+	while ((ch = getopt_long(argc, argv, "wo:", longopts, NULL)) != -1) {
+		char *eq;
+
+		switch (ch) {
+		case 'w':
+			r.why = true;
+			break;
+		case 'o':
+			if ((eq = strchr(optarg, '=')) == NULL)
+				return usage_of("cluster");
+			*eq = '\0';
+			if (cluster_opts_set(&r.opts, optarg, eq + 1) !=
+			    SH_OK) {
+				log_warnx(
+				    "--set %s=%s: unknown option or value "
+				    "out of range",
+				    optarg, eq + 1);
+				return SHEAF_EXIT_USAGE;
+			}
+			break;
+		default:
 			return usage_of("cluster");
-		r.why = true;
+		}
 	}
 	if (argc - optind > 1)
 		return usage_of("cluster");
@@ -266,7 +287,6 @@ cmd_cluster(int argc, char **argv)
 			fclose(in);
 		return SHEAF_EXIT_ERR;
 	}
-	cluster_opts_default(&r.opts);
 	r.cl = cluster_new(&r.opts, 1);
 	while ((n = getline(&line, &cap, in)) > 0) {
 		lineno++;

@@ -27,7 +27,7 @@ static const struct {
     {"export", NULL, cmd_export, "export"},
     {"status", NULL, cmd_status, "status"},
     {"parse", cmd_parse, NULL, "parse [--base URL] [--content-type TYPE] FILE"},
-    {"cluster", cmd_cluster, NULL, "cluster [--why] [FILE]"},
+    {"cluster", cmd_cluster, NULL, "cluster [--why] [--set KEY=VALUE] [FILE]"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

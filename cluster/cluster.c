@@ -20,6 +20,7 @@
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,16 @@
 #include "cluster_int.h"
 #include "common.h"
 
-#define SIG_BINS 32	     /* MinHash bins (one-permutation hashing) */
-#define SIG_BANDS 8	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
-#define SIG_MIN_SHINGLES 8   /* shorter texts are left to layer 3 */
-#define DUP_SLOTS (1u << 18) /* direct-mapped id/url/band tables */
-#define TOP_CANDIDATES 24    /* stories scored exactly per entry */
-#define POST_SKIP 4096	     /* terms in more stories than this only score */
-#define STORY_MAX_TERMS 768  /* centroid size kept after pruning */
-#define STORY_MAX_LANGS 8    /* languages remembered per story */
-#define SWEEP_EVERY 512	     /* entries between closing sweeps */
+#define SIG_BINS 32	       /* MinHash bins (one-permutation hashing) */
+#define SIG_BANDS 8	       /* LSH bands of SIG_BINS / SIG_BANDS rows */
+#define SIG_MIN_SHINGLES 8     /* shorter texts are left to layer 3 */
+#define DUP_SLOTS (1u << 18)   /* direct-mapped id/url/band tables */
+#define TOP_CANDIDATES 24      /* stories scored exactly per entry */
+#define POST_SKIP 4096	       /* terms in more stories than this only score */
+#define STORY_MAX_TERMS 768    /* centroid size kept after pruning */
+#define STORY_MAX_LANGS 8      /* languages remembered per story */
+#define SWEEP_EVERY 512	       /* entries between closing sweeps */
+#define NAMES_ONE_LANGUAGE 0.5 /* weight of a name seen in one language */
 
 void
 cluster_opts_default(struct cluster_opts *o)
@@ -49,6 +51,53 @@ cluster_opts_default(struct cluster_opts *o)
 	o->names_floor = 0.10;
 	o->merge_threshold = 0.30;
 	o->dup_threshold = 0.60;
+	o->idf_base = 0.7;
+}
+
+int
+cluster_opts_set(struct cluster_opts *o, const char *key, const char *value)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		double min, max;
+	} dbl[] = {
+	    {"text_threshold", offsetof(struct cluster_opts, text_threshold),
+		0.01, 1},
+	    {"names_threshold", offsetof(struct cluster_opts, names_threshold),
+		0.01, 1},
+	    {"names_threshold_same",
+		offsetof(struct cluster_opts, names_threshold_same), 0.01, 1},
+	    {"names_floor", offsetof(struct cluster_opts, names_floor), 0, 1},
+	    {"merge_threshold", offsetof(struct cluster_opts, merge_threshold),
+		0.01, 2},
+	    {"duplicate_threshold",
+		offsetof(struct cluster_opts, dup_threshold), 0.05, 1},
+	    {"idf_base", offsetof(struct cluster_opts, idf_base), 0, 10},
+	    {"story_window", offsetof(struct cluster_opts, window), 0.01, 365},
+	    {"frequency_window", offsetof(struct cluster_opts, df_window), 0.01,
+		3650},
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	for (i = 0; i < sizeof dbl / sizeof dbl[0]; i++) {
+		if (strcmp(dbl[i].key, key) != 0)
+			continue;
+		v = strtod(value, &end);
+		if (end == value || *end != '\0' || !(v >= dbl[i].min) ||
+		    !(v <= dbl[i].max))
+			return SH_EINVAL;
+		if (dbl[i].off == offsetof(struct cluster_opts, window) ||
+		    dbl[i].off == offsetof(struct cluster_opts, df_window))
+			*(int64_t *)(void *)((char *)o + dbl[i].off) =
+			    (int64_t)(v * 86400);
+		else
+			*(double *)(void *)((char *)o + dbl[i].off) = v;
+		return SH_OK;
+	}
+	return SH_ENOTFOUND;
 }
 
 const char *
@@ -98,6 +147,7 @@ struct rent {
 	uint32_t *terms, nterms;
 	uint64_t story;
 	uint32_t sig[SIG_BINS];
+	uint32_t sigmask; /* bins filled by a shingle, not by densifying */
 	bool has_sig;
 };
 
@@ -577,16 +627,32 @@ feat_cmp_term(const void *a, const void *b)
 	return tw_by_term(a, b);
 }
 
+/* One bit per language (primary subtag), 0 when unknown. */
+static uint32_t
+lang_bit(const char *lang)
+{
+	size_t n = 0;
+
+	if (lang == NULL)
+		return 0;
+	while (lang[n] != '\0' && lang[n] != '-' && lang[n] != '_')
+		n++;
+	if (n == 0)
+		return 0;
+	return 1u << (hash64(lang, n, 0) % 32);
+}
+
 /*
  * Turn the features into the sorted vector c->ev with unit norm in each
  * space, counting the entry into the document frequencies.
  */
 static void
-build_vector(struct clusterer *c, struct rent *r)
+build_vector(struct clusterer *c, struct rent *r, const char *lang)
 {
 	struct feat_list *fl = &c->fl;
 	double n = (double)c->count, nw = 0, ne = 0;
 	uint32_t i;
+	uint32_t langbit = lang_bit(lang);
 
 	if (c->capev < fl->n) {
 		c->capev = (uint32_t)fl->n;
@@ -600,14 +666,18 @@ build_vector(struct clusterer *c, struct rent *r)
 		double idf, w;
 
 		tm->df++;
+		tm->langs |= langbit;
 		r->terms[i] = id;
-		idf = log((n + 1) / (tm->df + 1)) + 1;
+		idf = log((n + 1) / (tm->df + 1)) + c->o.idf_base;
 		w = (1 + log(fl->v[i].tf)) * idf;
 		if (w < 0)
 			w = 0;
 		c->ev[i].term = id;
 		c->ev[i].w = (float)w;
-		c->ev[i].e = fl->v[i].term[0] == TERM_WORD ? 0 : (float)w;
+		c->ev[i].e = fl->v[i].term[0] == TERM_WORD ? 0
+			     : (tm->langs & (tm->langs - 1)) != 0
+				 ? (float)w
+				 : (float)(w * NAMES_ONE_LANGUAGE);
 		nw += w * w;
 		ne += c->ev[i].e * (double)c->ev[i].e;
 	}
@@ -659,7 +729,7 @@ mix64(uint64_t x)
 }
 
 static bool
-signature(const struct feat_list *fl, uint32_t *sig)
+signature(const struct feat_list *fl, uint32_t *sig, uint32_t *mask)
 {
 	size_t i;
 	int b, k;
@@ -676,7 +746,12 @@ signature(const struct feat_list *fl, uint32_t *sig)
 		if (v < sig[bin])
 			sig[bin] = v;
 	}
-	/* Densify: an empty bin borrows from the next non-empty one. */
+	*mask = 0;
+	for (b = 0; b < SIG_BINS; b++)
+		if (sig[b] != UINT32_MAX)
+			*mask |= 1u << b;
+	/* Densify: an empty bin borrows from the next non-empty one, so that
+	 * LSH bands of short texts still find each other. */
 	for (b = 0; b < SIG_BINS; b++) {
 		for (k = 1; sig[b] == UINT32_MAX && k < SIG_BINS; k++)
 			if (sig[(b + k) % SIG_BINS] != UINT32_MAX)
@@ -686,14 +761,24 @@ signature(const struct feat_list *fl, uint32_t *sig)
 	return true;
 }
 
+/*
+ * Estimated Jaccard similarity: agreeing bins among those that a shingle
+ * filled in either text; densified copies would count agreement twice.
+ */
 static double
-sig_similarity(const uint32_t *a, const uint32_t *b)
+sig_similarity(const struct rent *a, const struct rent *b)
 {
-	int i, same = 0;
+	uint32_t either = a->sigmask | b->sigmask;
+	int i, same = 0, n = 0;
 
-	for (i = 0; i < SIG_BINS; i++)
-		same += a[i] == b[i];
-	return (double)same / SIG_BINS;
+	for (i = 0; i < SIG_BINS; i++) {
+		if (!(either & (1u << i)))
+			continue;
+		n++;
+		same += a->sig[i] == b->sig[i] &&
+			(a->sigmask & b->sigmask & (1u << i));
+	}
+	return n ? (double)same / n : 0;
 }
 
 static uint64_t
@@ -754,7 +839,7 @@ find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
 		p = dup_lookup(c, c->bands, band_key(r->sig, b));
 		if (p == NULL || !p->has_sig || p == r)
 			continue;
-		s = sig_similarity(r->sig, p->sig);
+		s = sig_similarity(r, p);
 		if (s > bs) {
 			bs = s;
 			best = p;
@@ -786,7 +871,7 @@ gather(struct clusterer *c)
 		struct term *tm = &c->terms.v[c->ev[i].term];
 		double x = c->ev[i].w + c->ev[i].e;
 
-		if (tm->npost > POST_SKIP)
+		if (tm->npost > POST_SKIP || !(x > 0))
 			continue;
 		for (k = 0; k < tm->npost;) {
 			struct post *p = &tm->post[k];
@@ -839,8 +924,8 @@ has_names(const struct clusterer *c)
 {
 	uint32_t i;
 
-	for (i = 0; i < c->nev; i++)
-		if (c->ev[i].e > 0)
+	for (i = 0; i < c->fl.n; i++)
+		if (c->fl.v[i].term[0] != TERM_WORD)
 			return true;
 	return false;
 }
@@ -981,8 +1066,8 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	r = ring_push(c);
 	r->ref = e->ref;
 	r->time = e->time ? e->time : c->now;
-	build_vector(c, r);
-	r->has_sig = signature(&c->fl, r->sig);
+	build_vector(c, r, e->lang);
+	r->has_sig = signature(&c->fl, r->sig, &r->sigmask);
 	return r;
 }
 

@@ -27,19 +27,21 @@
 
 struct clusterer;
 
-/* Tuning; cluster_opts_default() gives the values documented in sheafd.conf(5). */
+/*
+ * Tuning; cluster_opts_default() gives the values documented in
+ * sheafd.conf(5).  Similarities are cosines of TF-IDF vectors: "text" over
+ * every term, "names" over name keys and numbers only.
+ */
 struct cluster_opts {
-	int64_t window;	   /* seconds a story stays open after its last entry */
-	int64_t df_window; /* seconds of entries that make term frequencies */
-	double text_threshold;	/* word cosine that joins a story */
-	double names_threshold; /* names cosine that joins across languages */
-	double
-	    names_threshold_same; /* names cosine that joins in the same language */
-	double names_floor; /* names cosine below which words cannot join */
-	double
-	    merge_threshold; /* names cosine between stories that merges them */
-	double
-	    dup_threshold; /* estimated Jaccard of word triples for a duplicate */
+	int64_t window;		/* story stays open this long, seconds */
+	int64_t df_window;	/* entries counted in frequencies, seconds */
+	double text_threshold;	/* text similarity that joins */
+	double names_threshold; /* names similarity, other language */
+	double names_threshold_same; /* names similarity, same language */
+	double names_floor;	     /* text cannot join below this names */
+	double merge_threshold;	     /* names similarity merging two stories */
+	double dup_threshold;	     /* word-triple Jaccard of a duplicate */
+	double idf_base;	     /* added to log(N/df) */
 };
 
 /* One entry offered to the clusterer.  Strings are only read during the call. */
@@ -81,6 +83,32 @@ struct cluster_assign {
 
 /** Fill o with the defaults. */
 void cluster_opts_default(struct cluster_opts *o);
+
+/**
+ * Set one option by its name in sheafd.conf(5) ("story_window" in days,
+ * "text_threshold", ...).
+ *
+ * @param o      options to change
+ * @param key    option name
+ * @param value  its value as text
+ * @return SH_OK, SH_ENOTFOUND for an unknown key, SH_EINVAL for a value out
+ *         of range
+ */
+int cluster_opts_set(struct cluster_opts *o, const char *key,
+    const char *value);
+
+/**
+ * Set one option by its name in sheafd.conf(5) ("story_window" in days,
+ * "text_threshold", ...).
+ *
+ * @param o      options to change
+ * @param key    option name
+ * @param value  its value as text
+ * @return SH_OK, SH_ENOTFOUND for an unknown key, SH_EINVAL for a value out
+ *         of range
+ */
+int cluster_opts_set(struct cluster_opts *o, const char *key,
+    const char *value);
 
 /**
  * A new clusterer.

@@ -81,6 +81,7 @@ struct post {
 struct term {
 	char *s;	   /* kind + text; NULL when the id is free */
 	uint32_t df;	   /* entries in the window that contain it */
+	uint32_t langs;	   /* languages it was seen in, one bit each */
 	uint32_t refs;	   /* open stories whose centroid holds it */
 	uint32_t next;	   /* hash chain, or free list; id + 1, 0 ends */
 	struct post *post; /* stories holding it, stale ones pruned lazily */

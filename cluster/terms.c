@@ -78,7 +78,7 @@ terms_intern(struct terms *t, const char *s)
 	}
 	tm = &t->v[id];
 	tm->s = xstrdup(s);
-	tm->df = tm->refs = 0;
+	tm->df = tm->refs = tm->langs = 0;
 	tm->npost = 0;
 	tm->next = t->buckets[b];
 	t->buckets[b] = id + 1;

@@ -32,6 +32,7 @@
 #define KEY_WEIGHT 0.5	       /* name keys next to the words they repeat */
 #define FIRST_KEY_WEIGHT 0.5   /* a capital may only start the sentence */
 #define UNCASED_KEY_MIN 3      /* shortest uncased-script key kept */
+#define NAME_KEY_MIN 2	       /* consonants in the shortest name key */
 
 /* Language tags with a Snowball stemmer; Malay stems as Indonesian. */
 static const struct {
@@ -341,7 +342,8 @@ analyse(struct text *tx, int si, const UChar *w, int32_t n)
 	c->latin_len = strlen(latin);
 	c->name = xmalloc(c->latin_len + 1);
 	text_name_key(latin, c->name);
-	if (c->latin_len < 2 || (latin[0] >= '0' && latin[0] <= '9'))
+	if (c->latin_len < 2 || (latin[0] >= '0' && latin[0] <= '9') ||
+	    strlen(c->name) < NAME_KEY_MIN)
 		c->name[0] = '\0'; /* too short, or "2023-yil": not a name */
 	free(latin);
 	return c;
@@ -436,6 +438,30 @@ is_number(const UChar *w, int32_t n, int32_t status)
 	return true;
 }
 
+/* Whether the word at start opens a sentence: a capital there says little. */
+static bool
+sentence_start(const UChar *s, int32_t start)
+{
+	while (start > 0 && (s[start - 1] == ' ' || s[start - 1] == '\t' ||
+				s[start - 1] == '"' || s[start - 1] == 0x201c ||
+				s[start - 1] == 0xab || s[start - 1] == '('))
+		start--;
+	if (start == 0)
+		return true;
+	switch (s[start - 1]) {
+	case '.':
+	case '!':
+	case '?':
+	case ':':
+	case '\n':
+	case 0x2013: /* en dash */
+	case 0x2014: /* em dash */
+	case 0x3002: /* ideographic full stop */
+		return true;
+	}
+	return false;
+}
+
 struct field {
 	double wt;     /* weight of each occurrence */
 	int max_words; /* words that make features */
@@ -517,7 +543,10 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 			continue;
 		if (!cased && c->latin_len < UNCASED_KEY_MIN)
 			continue;
-		kw = fd->wt * KEY_WEIGHT * (words == 1 ? FIRST_KEY_WEIGHT : 1);
+		kw = fd->wt * KEY_WEIGHT *
+		     (words == 1 || sentence_start(tx->u16, start)
+			     ? FIRST_KEY_WEIGHT
+			     : 1);
 		add_term(tx, out, TERM_KEY, c->name, kw);
 	}
 }
