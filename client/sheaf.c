@@ -22,6 +22,12 @@ static const struct {
     {"feeds", NULL, cmd_feeds, "feeds"},
     {"entries", NULL, cmd_entries,
 	"entries [--feed ID] [--since TIME] [--limit N | --all]"},
+    {"stories", NULL, cmd_stories,
+	"stories [--since TIME] [--lang LL] [--min-sources N] [--unread] "
+	"[--limit N | --all] [--atom]"},
+    {"story", NULL, cmd_story, "story ID [--why]"},
+    {"read", NULL, cmd_read, "read ID"},
+    {"watch", NULL, cmd_watch, "watch"},
     {"poll", NULL, cmd_poll, "poll [ID]"},
     {"import", NULL, cmd_import, "import FILE.opml"},
     {"export", NULL, cmd_export, "export"},

@@ -107,6 +107,22 @@ int cmd_import(struct sheaf_ctx *ctx, int argc, char **argv);
 /** `sheaf export`: the subscriptions as OPML on stdout. */
 int cmd_export(struct sheaf_ctx *ctx, int argc, char **argv);
 
+/**
+ * `sheaf stories [--since T] [--lang LL] [--min-sources N] [--unread]
+ * [--limit N | --all] [--atom]`: the story clusters, most recently updated
+ * first, or with --atom the daemon's Atom feed of them, byte for byte.
+ */
+int cmd_stories(struct sheaf_ctx *ctx, int argc, char **argv);
+/** `sheaf story ID [--why]`: one story and its entries, in arrival order. */
+int cmd_story(struct sheaf_ctx *ctx, int argc, char **argv);
+/** `sheaf read ID`: mark every entry of a story read. */
+int cmd_read(struct sheaf_ctx *ctx, int argc, char **argv);
+/**
+ * `sheaf watch`: a line per new or updated story as sheafd announces it,
+ * until SIGINT or SIGTERM, which end it with status 0.
+ */
+int cmd_watch(struct sheaf_ctx *ctx, int argc, char **argv);
+
 /* The socket API client (api.c). */
 
 /**

@@ -131,8 +131,9 @@ struct story {
 	uint64_t id;
 	uint32_t gen; /* bumped when the slot is closed or reused */
 	bool open;
-	int64_t first, last;
-	struct tw *v; /* centroid sums, sorted by term */
+	int64_t first, last; /* its entries' times */
+	int64_t touched;     /* the clock when it last gained an entry */
+	struct tw *v;	     /* centroid sums, sorted by term */
 	uint32_t n, cap;
 	double norm, enorm; /* of w and of e */
 	char langs[STORY_MAX_LANGS][8];
@@ -143,7 +144,8 @@ struct story {
 /* An entry inside the frequency window. */
 struct rent {
 	uint64_t seq, ref;
-	int64_t time;
+	int64_t time;	 /* the entry's own time */
+	int64_t arrived; /* the clock when it came */
 	uint32_t *terms, nterms;
 	uint64_t story;
 	uint32_t sig[SIG_BINS];
@@ -181,6 +183,7 @@ struct clusterer {
 	int64_t now;
 	uint64_t next_story;
 	unsigned since_sweep;
+	int64_t cur_time;    /* the time of the entry being placed */
 	struct u64map alias; /* merged-away story -> survivor */
 	struct u64map open;  /* open story id -> slot */
 	struct dupslot *ids, *urls, *bands;
@@ -385,6 +388,7 @@ story_open(struct clusterer *c, uint64_t id, int64_t t)
 	s->id = id;
 	s->open = true;
 	s->first = s->last = t;
+	s->touched = c->now;
 	s->n = 0;
 	s->norm = s->enorm = 0;
 	s->nlangs = 0;
@@ -541,6 +545,8 @@ story_merge(struct clusterer *c, struct story *a, struct story *b)
 		a->first = b->first;
 	if (b->last > a->last)
 		a->last = b->last;
+	if (b->touched > a->touched)
+		a->touched = b->touched;
 	a->size += b->size;
 	map_put(&c->alias, b->id, a->id);
 	if (c->nmerged == c->capmerged) {
@@ -601,7 +607,7 @@ expire(struct clusterer *c)
 	while (c->count > 0) {
 		struct rent *r = ring_at(c, 0);
 
-		if (r->time >= c->now - c->o.df_window)
+		if (r->arrived >= c->now - c->o.df_window)
 			break;
 		for (i = 0; i < r->nterms; i++) {
 			c->terms.v[r->terms[i]].df--;
@@ -615,7 +621,7 @@ expire(struct clusterer *c)
 		return;
 	c->since_sweep = 0;
 	for (i = 0; i < c->nst; i++)
-		if (c->st[i].open && c->st[i].last < c->now - c->o.window)
+		if (c->st[i].open && c->st[i].touched < c->now - c->o.window)
 			story_close(c, &c->st[i]);
 }
 
@@ -851,6 +857,19 @@ find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
 	return best;
 }
 
+/*
+ * Whether a story is near enough in time to take an entry of time t: its
+ * entries' times reach within the window of t.  Entries come in arrival
+ * order, but a feed subscribed today brings last month's entries, so the
+ * match is on the entries' own times, while closing a story (for memory)
+ * goes by when it last grew.
+ */
+static bool
+near_in_time(const struct clusterer *c, const struct story *s, int64_t t)
+{
+	return t <= s->last + c->o.window && t >= s->first - c->o.window;
+}
+
 /* Layer 3: gather candidate stories through the index, score the best. */
 static void
 gather(struct clusterer *c)
@@ -894,7 +913,7 @@ gather(struct clusterer *c)
 		double a = c->acc[slot];
 
 		c->acc[slot] = 0;
-		if (c->st[slot].last < c->now - c->o.window)
+		if (!near_in_time(c, &c->st[slot], c->cur_time))
 			continue;
 		if (c->ntop < TOP_CANDIDATES)
 			t = c->ntop++;
@@ -1013,7 +1032,8 @@ merge_candidates(struct clusterer *c, struct story *s)
 		struct story *b = &c->st[c->top[t].slot];
 		double sw, se;
 
-		if (b == s || !b->open || b->last < c->now - c->o.window)
+		if (b == s || !b->open || b->last + c->o.window < s->first ||
+		    b->first > s->last + c->o.window)
 			continue;
 		cosines(s->v, s->n, b->v, b->n, b->norm, b->enorm, &sw, &se);
 		if (s->enorm > 0)
@@ -1066,6 +1086,8 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	r = ring_push(c);
 	r->ref = e->ref;
 	r->time = e->time ? e->time : c->now;
+	r->arrived = c->now;
+	c->cur_time = r->time;
 	build_vector(c, r, e->lang);
 	r->has_sig = signature(&c->fl, r->sig, &r->sigmask);
 	return r;
@@ -1096,6 +1118,7 @@ join(struct clusterer *c, struct story *s, struct rent *r,
 		s->last = r->time;
 	if (r->time < s->first)
 		s->first = r->time;
+	s->touched = c->now;
 	s->size++;
 	r->story = s->id;
 }

@@ -37,6 +37,7 @@
 #endif
 
 #include "common.h"
+#include "api_int.h"
 #include "sheafd.h"
 
 /* Bytes of request line and headers one connection may use. */
@@ -57,7 +58,7 @@ struct api_conn {
 
 /* Answers. */
 
-static enum MHD_Result
+enum MHD_Result
 reply_text(struct MHD_Connection *conn, unsigned status, char *text,
     const char *type, const char *allow)
 {
@@ -78,7 +79,7 @@ reply_text(struct MHD_Connection *conn, unsigned status, char *text,
 	return ret;
 }
 
-static enum MHD_Result
+enum MHD_Result
 reply_json(struct MHD_Connection *conn, unsigned status, json_t *j)
 {
 	char *text = json_dumps(j, JSON_INDENT(2));
@@ -109,7 +110,7 @@ api_error_json(const char *code, const char *message)
 	return line;
 }
 
-static enum MHD_Result
+enum MHD_Result
 reply_error(struct MHD_Connection *conn, unsigned status, const char *code,
     const char *message)
 {
@@ -117,7 +118,7 @@ reply_error(struct MHD_Connection *conn, unsigned status, const char *code,
 	    "application/json", NULL);
 }
 
-static enum MHD_Result
+enum MHD_Result
 reply_method(struct MHD_Connection *conn, const char *allow)
 {
 	char *text =
@@ -127,7 +128,7 @@ reply_method(struct MHD_Connection *conn, const char *allow)
 	    "application/json", allow);
 }
 
-static enum MHD_Result
+enum MHD_Result
 reply_store_error(struct MHD_Connection *conn, int rc)
 {
 	if (rc == SH_ENOTFOUND)
@@ -139,7 +140,7 @@ reply_store_error(struct MHD_Connection *conn, int rc)
 
 /* JSON of the store's records. */
 
-static json_t *
+json_t *
 json_time(int64_t t)
 {
 	char buf[32];
@@ -149,7 +150,7 @@ json_time(int64_t t)
 	return json_string(feed_date_format(t, buf, sizeof(buf)));
 }
 
-static json_t *
+json_t *
 json_str(const char *s)
 {
 	size_t i, n;
@@ -255,6 +256,11 @@ entry_json(const struct store_entry *e)
 	json_object_set_new(j, "language", json_str(e->language));
 	json_object_set_new(j, "read",
 	    json_boolean((e->flags & STORE_ENTRY_READ) != 0));
+	json_object_set_new(j, "story",
+	    e->story_id ? json_integer((json_int_t)e->story_id) : json_null());
+	json_object_set_new(j, "duplicate_of",
+	    e->duplicate_of ? json_integer((json_int_t)e->duplicate_of)
+			    : json_null());
 	return j;
 }
 
@@ -374,7 +380,7 @@ get_feed(struct sheafd *d, struct MHD_Connection *conn, uint64_t id)
 	return reply_text(conn, MHD_HTTP_OK, text, "application/json", NULL);
 }
 
-static bool
+bool
 parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -391,7 +397,7 @@ parse_u64(const char *s, uint64_t *out)
 }
 
 /* since= as unix seconds, a date, or a duration back from now ("2h"). */
-static bool
+bool
 parse_since(const char *s, int64_t *out)
 {
 	uint64_t u;
@@ -534,7 +540,7 @@ api_req_free(struct api_req *r)
 	free(r);
 }
 
-static struct api_req *
+struct api_req *
 api_req_new(enum api_req_kind kind)
 {
 	struct api_req *r = xcalloc(1, sizeof(*r));
@@ -581,7 +587,7 @@ api_req_answer(struct sheafd *d, struct api_req *r, unsigned status,
 }
 
 /* Queue r to the main thread and wait for its answer; r is consumed. */
-static enum MHD_Result
+enum MHD_Result
 submit(struct sheafd *d, struct MHD_Connection *conn, struct api_req *r)
 {
 	struct timespec until;
@@ -745,7 +751,7 @@ feed_action(struct sheafd *d, struct MHD_Connection *conn,
 
 /* Routing. */
 
-static bool
+bool
 is(const char *method, const char *want)
 {
 	return strcmp(method, want) == 0;
@@ -808,6 +814,9 @@ route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 				   ? feed_action(d, conn, API_REQ_FEED_POLL, id)
 				   : reply_method(conn, "POST");
 	}
+	if (strncmp(url, "/v1/stories", 11) == 0 ||
+	    strcmp(url, "/v1/events") == 0)
+		return route_stories(d, conn, url, method);
 	return reply_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
 	    "no such resource");
 }
@@ -1002,16 +1011,28 @@ api_listen(struct sheafd *d, char **err)
 	return SH_OK;
 }
 
-int
-api_start(struct sheafd *d, char **err)
+void
+api_share_config(struct sheafd *d)
 {
-	struct api *api = xcalloc(1, sizeof(*api));
+	size_t i;
 
 	pthread_mutex_lock(&d->lock);
 	d->api_max_page = d->cfg.api_max_page;
 	d->api_max_request = d->cfg.api_max_request;
 	d->api_timeout = d->cfg.api_timeout;
+	d->nlanguages = d->cfg.nlanguages;
+	for (i = 0; i < d->cfg.nlanguages; i++)
+		snprintf(d->languages[i], sizeof(d->languages[i]), "%s",
+		    d->cfg.languages[i]);
 	pthread_mutex_unlock(&d->lock);
+}
+
+int
+api_start(struct sheafd *d, char **err)
+{
+	struct api *api = xcalloc(1, sizeof(*api));
+
+	api_share_config(d);
 	api->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
 					MHD_USE_THREAD_PER_CONNECTION |
 					MHD_USE_ERROR_LOG,
@@ -1038,6 +1059,7 @@ api_stop(struct sheafd *d)
 
 	pthread_mutex_lock(&d->lock);
 	d->closing = true;
+	pthread_cond_broadcast(&d->events_cond); /* event streams end */
 	pthread_mutex_unlock(&d->lock);
 	for (r = api_req_take(d); r != NULL; r = next) {
 		next = r->next;

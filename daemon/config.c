@@ -31,6 +31,7 @@ config_defaults(struct config *cfg)
 	cfg->api_max_page = 500;
 	cfg->map_size = (size_t)256 * 1024 * 1024;
 	cfg->max_map_size = (size_t)64 * 1024 * 1024 * 1024;
+	cluster_opts_default(&cfg->cluster);
 }
 
 void
@@ -187,6 +188,10 @@ static const struct key {
     {"max_map_size", K_SIZE, offsetof(struct config, max_map_size),
 	(uint64_t)1 << 20, (uint64_t)1 << 44},
     {"languages", K_LANGS, 0, 0, 0},
+    {"story_window", K_DURATION, offsetof(struct config, cluster.window), 3600,
+	365 * 86400},
+    {"frequency_window", K_DURATION, offsetof(struct config, cluster.df_window),
+	3600, 3650 * 86400},
 };
 
 static int
@@ -273,6 +278,14 @@ config_line(struct config *cfg, char *line, char **what)
 			continue;
 		if (set_key(cfg, &keys[i], val) == SH_OK)
 			return SH_OK;
+		*what = xasprintf("bad value \"%.40s\" for %s", val, key);
+		return SH_EINVAL;
+	}
+	/* The deduplicator's thresholds, by the names cluster.h gives. */
+	switch (cluster_opts_set(&cfg->cluster, key, val)) {
+	case SH_OK:
+		return SH_OK;
+	case SH_EINVAL:
 		*what = xasprintf("bad value \"%.40s\" for %s", val, key);
 		return SH_EINVAL;
 	}

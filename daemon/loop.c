@@ -222,6 +222,17 @@ req_feed_poll(struct store_wtx *wtx, void *arg)
 	return store_feed_put(wtx, &c->out);
 }
 
+static int
+req_story_read(struct store_wtx *wtx, void *arg)
+{
+	struct req_ctx *c = arg;
+
+	c->id = c->r->story_id;
+	if (store_story_resolve(store_wtx_reader(wtx), c->id, &c->id) != SH_OK)
+		return SH_ENOTFOUND;
+	return store_story_mark_read(wtx, c->id, c->now, &c->nentries);
+}
+
 static char *
 join_folder(const struct opml_feed *of)
 {
@@ -311,7 +322,8 @@ answer_error(struct sheafd *d, struct api_req *r, int rc, const char *err)
 	const char *msg = err;
 
 	if (rc == SH_ENOTFOUND)
-		msg = "no such feed";
+		msg = r->kind == API_REQ_STORY_READ ? "no such story"
+						    : "no such feed";
 	else if (rc == STORE_EEXIST)
 		msg = "already subscribed";
 	else if (msg == NULL)
@@ -323,7 +335,7 @@ static void
 handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 {
 	static store_write_cb *const fns[] = {NULL, req_feed_add,
-	    req_feed_delete, req_feed_poll, req_opml_import};
+	    req_feed_delete, req_feed_poll, req_opml_import, req_story_read};
 	struct req_ctx c;
 	char *err = NULL, host[128];
 	int rc;
@@ -347,6 +359,8 @@ handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 		api_req_answer(d, r, 201, api_feed_text(&c.out));
 		break;
 	case API_REQ_FEED_DELETE:
+		/* Its entries left the stories: the window follows. */
+		d->cl_dirty = true;
 		log_info("feed %llu: unsubscribed, %zu entries deleted",
 		    (unsigned long long)r->feed_id, c.nentries);
 		api_req_answer(d, r, 200,
@@ -356,6 +370,11 @@ handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 	case API_REQ_FEED_POLL:
 		d->next_scan = now;
 		api_req_answer(d, r, 202, api_feed_text(&c.out));
+		break;
+	case API_REQ_STORY_READ:
+		api_req_answer(d, r, 200,
+		    xasprintf("{\"story\": %llu, \"marked\": %zu}\n",
+			(unsigned long long)c.id, c.nentries));
 		break;
 	case API_REQ_OPML_IMPORT:
 		log_info("opml import: %zu added, %zu existing, %zu skipped",
@@ -493,6 +512,7 @@ cfg_diff(const struct config *a, const struct config *b)
 void
 loop_reload(struct sheafd *d)
 {
+	struct cluster_opts old_cluster;
 	struct fetch_limits lim;
 	struct config next;
 	char *err = NULL;
@@ -510,16 +530,16 @@ loop_reload(struct sheafd *d)
 		goto out;
 	}
 	log_info("config: %s re-read", d->config_path);
+	old_cluster = d->cfg.cluster;
 	if (cfg_diff(&d->cfg, &next))
 		d->rebuild_fetcher = true;
 	config_clear(&d->cfg);
 	d->cfg = next;
 	config_defaults(&next);
 	sheafd_feed_limits(&d->cfg, &d->flim);
-	pthread_mutex_lock(&d->lock);
-	d->api_max_page = d->cfg.api_max_page;
-	d->api_max_request = d->cfg.api_max_request;
-	pthread_mutex_unlock(&d->lock);
+	api_share_config(d);
+	if (memcmp(&old_cluster, &d->cfg.cluster, sizeof(old_cluster)) != 0)
+		d->cl_dirty = true; /* the next write rebuilds with them */
 	d->next_scan = 0;
 out:
 	config_clear(&next);

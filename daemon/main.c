@@ -289,6 +289,9 @@ start(struct sheafd *d)
 		fatalx("cannot set up libcurl");
 	d->inflight = inflight_new();
 	open_store(d);
+	if (story_open(d) != SH_OK)
+		fatalx("%s: cannot read the stories back from the store",
+		    d->state_dir);
 	if (api_start(d, &err) != SH_OK)
 		fatalx("%s", err);
 }
@@ -301,6 +304,7 @@ sheafd_init(struct sheafd *d)
 	d->listen_fd = d->sig_fd = d->ev_fd = -1;
 	d->qtail = &d->qhead;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->events_cond, NULL);
 	d->started = time(NULL);
 }
 
@@ -312,6 +316,8 @@ sheafd_clear(struct sheafd *d)
 	poll_batch_free(d->batch);
 	inflight_free(d->inflight);
 	store_close(d->st);
+	cluster_free(d->cl);
+	free(d->changed);
 	if (d->sig_fd != -1)
 		close(d->sig_fd);
 	if (d->ev_fd != -1)

@@ -311,29 +311,74 @@ recent_times(struct store_rtx *rtx, uint64_t feed_id, int64_t *times)
 	return n;
 }
 
+/* A new entry of this poll, to be clustered once all are stored. */
+struct fresh {
+	uint64_t seq;
+	int64_t time;
+	const struct feed_entry *fe;
+};
+
+static int
+fresh_cmp(const void *a, const void *b)
+{
+	const struct fresh *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Store the document's entries, then cluster the new ones oldest first:
+ * a feed lists its newest entry first, and a story should be told in the
+ * order it happened.
+ */
 static int
 store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 {
+	struct fresh *fresh = NULL;
 	enum store_upsert what;
-	size_t i;
-	int rc;
+	size_t i, nfresh = 0;
+	int rc = SH_OK;
 
 	for (i = 0; i < c->doc->nentries; i++) {
-		rc = store_entry_upsert(wtx, c->job->feed_id,
-		    &c->doc->entries[i], c->now, NULL, &what);
+		struct feed_entry *fe = &c->doc->entries[i];
+		uint64_t seq;
+
+		/* The feed's language is the entry's when it names none. */
+		if (fe->language == NULL && c->doc->language != NULL)
+			fe->language = xstrdup(c->doc->language);
+		rc = store_entry_upsert(wtx, c->job->feed_id, fe, c->now, &seq,
+		    &what);
 		if (rc == SH_ETOOBIG || rc == SH_EINVAL) {
 			/* One entry too large to store: keep the others. */
 			c->nskipped++;
+			rc = SH_OK;
 			continue;
 		}
 		if (rc != SH_OK)
-			return rc;
-		if (what == STORE_UPSERT_NEW)
+			goto out;
+		if (what == STORE_UPSERT_NEW) {
 			c->nnew++;
-		else if (what == STORE_UPSERT_CHANGED)
+			if (nfresh % 64 == 0)
+				fresh = xreallocarray(fresh, nfresh + 64,
+				    sizeof(*fresh));
+			fresh[nfresh].seq = seq;
+			fresh[nfresh].fe = fe;
+			fresh[nfresh].time = fe->published != FEED_TIME_NONE
+						 ? fe->published
+						 : c->now;
+			nfresh++;
+		} else if (what == STORE_UPSERT_CHANGED)
 			c->nchanged++;
 	}
-	return SH_OK;
+	qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
+	for (i = 0; i < nfresh && rc == SH_OK; i++)
+		rc = story_ingest(c->d, wtx, fresh[i].seq, fresh[i].fe,
+		    c->doc->language, c->now);
+out:
+	free(fresh);
+	return rc;
 }
 
 static void
@@ -535,10 +580,24 @@ write_batch(struct store_wtx *wtx, void *arg)
 	size_t i;
 	int rc;
 
+	if (b->n > 0 && (rc = story_write_begin(b->v[0].d, wtx)) != SH_OK)
+		return rc;
 	for (i = 0; i < b->n; i++)
 		if ((rc = write_result(wtx, &b->v[i])) != SH_OK)
 			return rc;
 	return SH_OK;
+}
+
+/* One completion alone, after its batch failed. */
+static int
+write_alone(struct store_wtx *wtx, void *arg)
+{
+	struct poll_ctx *c = arg;
+	int rc;
+
+	if ((rc = story_write_begin(c->d, wtx)) != SH_OK)
+		return rc;
+	return write_result(wtx, c);
 }
 
 /* After the write: logs, host holds, the next scan, the round. */
@@ -597,14 +656,20 @@ poll_flush(struct sheafd *d)
 
 	if (b == NULL || b->n == 0)
 		return;
-	ok = store_write(d->st, write_batch, b, &err) == SH_OK;
+	rc = store_write(d->st, write_batch, b, &err);
+	story_write_end(d, rc);
+	ok = rc == SH_OK;
 	free(err);
 	err = NULL;
 	for (i = 0; i < b->n; i++) {
 		/* One completion that cannot be stored must not sink the
 		 * others: after a failed batch, each is written alone. */
-		rc = ok ? SH_OK
-			: store_write(d->st, write_result, &b->v[i], &err);
+		if (!ok) {
+			rc = store_write(d->st, write_alone, &b->v[i], &err);
+			story_write_end(d, rc);
+		} else {
+			rc = SH_OK;
+		}
 		finish(d, &b->v[i], rc, err);
 		free(err);
 		err = NULL;

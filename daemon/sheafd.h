@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cluster.h"
+
 #define CONFIG_MAX_LANGUAGES 8
 
 struct config {
@@ -42,6 +44,7 @@ struct config {
 	size_t max_map_size;	  /* the map never grows past this */
 	char *languages[CONFIG_MAX_LANGUAGES]; /* reader's languages */
 	size_t nlanguages;
+	struct cluster_opts cluster; /* story clustering */
 };
 
 /** Fill cfg with the defaults; every pointer member NULL. */
@@ -146,7 +149,8 @@ enum api_req_kind {
 	API_REQ_FEED_ADD = 1, /* url, title, folder */
 	API_REQ_FEED_DELETE,  /* feed_id */
 	API_REQ_FEED_POLL,    /* feed_id */
-	API_REQ_OPML_IMPORT   /* opml */
+	API_REQ_OPML_IMPORT,  /* opml */
+	API_REQ_STORY_READ    /* story_id */
 };
 
 /*
@@ -159,6 +163,7 @@ enum api_req_kind {
 struct api_req {
 	enum api_req_kind kind;
 	uint64_t feed_id;      /* DELETE and POLL */
+	uint64_t story_id;     /* STORY_READ */
 	char *url;	       /* ADD: the feed's URL */
 	char *title;	       /* ADD: the user's title, or NULL */
 	char *folder;	       /* ADD: "/"-separated folder, or NULL */
@@ -194,6 +199,22 @@ struct host_hold {
 /* Most hosts held back at once; the hold ending first makes room. */
 #define SHEAFD_MAX_HOLDS 256
 
+/* Story events kept for /v1/events; a reader further behind skips. */
+#define SHEAFD_EVENTS 1024
+
+/* A story that is new or grew, for /v1/events. */
+struct story_event {
+	uint64_t n;	/* 1, 2, ...: the event's number */
+	uint64_t story; /* the story's id when it happened */
+	bool created;	/* new rather than updated */
+};
+
+/* A story a write changed, announced once the write commits. */
+struct story_change {
+	uint64_t story;
+	bool created;
+};
+
 struct sheafd {
 	struct config cfg;	   /* current configuration, main thread */
 	char *config_path;	   /* the file read at start and on SIGHUP */
@@ -223,6 +244,11 @@ struct sheafd {
 	uint64_t nfeeds, ndue, nfailing;	  /* as of the last scan */
 	struct host_hold holds[SHEAFD_MAX_HOLDS]; /* hosts held back */
 	size_t nholds;
+	struct clusterer *cl;	      /* the deduplicator's window */
+	bool cl_dirty;		      /* holds uncommitted entries: rebuild */
+	size_t cl_restored;	      /* entries the last rebuild put back */
+	struct story_change *changed; /* stories this write changed */
+	size_t nchanged, capchanged;
 	uint64_t watchdog_usec;	  /* sd_watchdog_enabled(), 0 off */
 	int64_t last_watchdog_ms; /* monotonic time of the last ping */
 
@@ -236,6 +262,11 @@ struct sheafd {
 	int64_t api_timeout;	 /* copy of cfg, changed on SIGHUP */
 	struct poll_round round; /* the round running or last finished */
 	struct poll_round last;	 /* the last finished round */
+	char languages[CONFIG_MAX_LANGUAGES][16]; /* copy of cfg */
+	size_t nlanguages;
+	struct story_event events[SHEAFD_EVENTS]; /* a ring */
+	uint64_t nevents;			  /* events ever published */
+	pthread_cond_t events_cond; /* broadcast on a new event, on close */
 };
 
 /* main.c */
@@ -280,6 +311,49 @@ int loop_run(struct sheafd *d);
  * @param d  the daemon
  */
 void loop_reload(struct sheafd *d);
+
+/* story.c */
+
+/**
+ * Build the deduplicator's window from the store.  Main thread, at start.
+ *
+ * @param d  the daemon, with its store open
+ * @return SH_OK or a store error
+ */
+int story_open(struct sheafd *d);
+
+/**
+ * Call first in every store_write() callback that may add entries: it
+ * rebuilds the window when an earlier write did not commit.
+ *
+ * @param d    the daemon
+ * @param wtx  the callback's transaction
+ * @return SH_OK or a store error
+ */
+int story_write_begin(struct sheafd *d, struct store_wtx *wtx);
+
+/**
+ * Call after such a store_write() returned: on success the window is the
+ * store's again and the changed stories are announced.
+ *
+ * @param d   the daemon
+ * @param rc  what store_write() returned
+ */
+void story_write_end(struct sheafd *d, int rc);
+
+/**
+ * Cluster a new entry and record its story in the transaction.
+ *
+ * @param d         the daemon
+ * @param wtx       the transaction that inserted the entry
+ * @param seq       the entry's seq
+ * @param fe        the entry as parsed
+ * @param doc_lang  the feed's language, or NULL
+ * @param now       the store's clock
+ * @return SH_OK or a store error
+ */
+int story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
+    const struct feed_entry *fe, const char *doc_lang, int64_t now);
 
 /* poll.c */
 
@@ -382,6 +456,14 @@ int api_listen(struct sheafd *d, char **err);
  * @return SH_OK or SH_EIO
  */
 int api_start(struct sheafd *d, char **err);
+
+/**
+ * Copy what the API threads read of the configuration, under the lock.
+ * Main thread, at start and after a reload.
+ *
+ * @param d  the daemon
+ */
+void api_share_config(struct sheafd *d);
 
 /**
  * Refuse new write requests, answer the queued ones with 503, stop the

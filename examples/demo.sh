@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The offline demo: start sheafd on a temporary state directory, serve the
 # bundled feeds from a local HTTP server, subscribe through `sheaf import`,
-# wait for the first poll round, and print the entries.
+# wait for the first poll round, and print the stories.
 #
 # Usage: examples/demo.sh [BUILDDIR]   (default: the current directory)
 set -eu
@@ -80,4 +80,15 @@ print(sum(1 for f in feeds if f.get("last_status")))')
 done
 "$sheaf" -s "$sock" feeds
 echo
-"$sheaf" -s "$sock" entries --limit 20
+echo "Stories (one line each; the board crisis is one story in four languages):"
+"$sheaf" -s "$sock" stories
+# The biggest story, entry by entry.
+big=$("$sheaf" -s "$sock" --json stories | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+stories = d["stories"] if isinstance(d, dict) else d
+print(max(stories, key=lambda s: s["entries"])["id"] if stories else "")')
+if [ -n "$big" ]; then
+	echo
+	"$sheaf" -s "$sock" story "$big"
+fi

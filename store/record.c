@@ -62,8 +62,26 @@ enum entry_tag {
 	ET_LANGUAGE,
 	ET_FLAGS,
 	ET_STORY_ID,
-	ET_DUPLICATE_OF
+	ET_DUPLICATE_OF,
+	ET_WHY_REASON,
+	ET_WHY_SCORE,
+	ET_WHY_TEXT,
+	ET_WHY_NAMES,
+	ET_WHY_SHARED
 };
+
+enum story_tag {
+	ST_ID = 1,
+	ST_MERGED_INTO,
+	ST_FIRST_SEEN,
+	ST_UPDATED,
+	ST_READ_AT,
+	ST_ENTRIES,
+	ST_LANG, /* repeated, nested */
+	ST_FEED	 /* repeated */
+};
+
+enum story_lang_tag { LT_LANG = 1, LT_ENTRIES, LT_BEST_SEQ, LT_BEST_SCORE };
 
 enum enclosure_tag {
 	NT_URL = 1,
@@ -242,8 +260,60 @@ rec_entry_encode(const struct store_entry *e, struct sh_buf *b)
 	if ((rc = put_str(b, ET_LANGUAGE, e->language)) != SH_OK ||
 	    (rc = put_u64(b, ET_FLAGS, e->flags)) != SH_OK ||
 	    (rc = put_u64(b, ET_STORY_ID, e->story_id)) != SH_OK ||
-	    (rc = put_u64(b, ET_DUPLICATE_OF, e->duplicate_of)) != SH_OK)
+	    (rc = put_u64(b, ET_DUPLICATE_OF, e->duplicate_of)) != SH_OK ||
+	    (rc = put_str(b, ET_WHY_REASON, e->why.reason)) != SH_OK ||
+	    (rc = put_u64(b, ET_WHY_SCORE, e->why.score)) != SH_OK ||
+	    (rc = put_u64(b, ET_WHY_TEXT, e->why.text)) != SH_OK ||
+	    (rc = put_u64(b, ET_WHY_NAMES, e->why.names)) != SH_OK ||
+	    (rc = put_str(b, ET_WHY_SHARED, e->why.shared)) != SH_OK)
 		return rc;
+	return SH_OK;
+}
+
+static int
+put_story_lang(struct sh_buf *b, const struct store_story_lang *l)
+{
+	struct sh_buf nest;
+	int rc;
+
+	sh_buf_init(&nest, b->max);
+	/* The language is always written, "" included, so the item exists. */
+	if ((rc = put_field(&nest, LT_LANG, l->lang ? l->lang : "",
+		 l->lang ? strlen(l->lang) : 0)) != SH_OK ||
+	    (rc = put_u64(&nest, LT_ENTRIES, l->entries)) != SH_OK ||
+	    (rc = put_u64(&nest, LT_BEST_SEQ, l->best_seq)) != SH_OK ||
+	    (rc = put_u64(&nest, LT_BEST_SCORE, l->best_score)) != SH_OK)
+		goto out;
+	rc = put_field(b, ST_LANG, nest.data, nest.len);
+out:
+	sh_buf_clear(&nest);
+	return rc;
+}
+
+int
+rec_story_encode(const struct store_story *st, struct sh_buf *b)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = put_header(b, REC_KIND_STORY)) != SH_OK ||
+	    (rc = put_u64(b, ST_ID, st->id)) != SH_OK ||
+	    (rc = put_u64(b, ST_MERGED_INTO, st->merged_into)) != SH_OK ||
+	    (rc = put_i64(b, ST_FIRST_SEEN, st->first_seen, 0)) != SH_OK ||
+	    (rc = put_i64(b, ST_UPDATED, st->updated, 0)) != SH_OK ||
+	    (rc = put_i64(b, ST_READ_AT, st->read_at, 0)) != SH_OK ||
+	    (rc = put_u64(b, ST_ENTRIES, st->entries)) != SH_OK)
+		return rc;
+	for (i = 0; i < st->nlangs; i++)
+		if ((rc = put_story_lang(b, &st->langs[i])) != SH_OK)
+			return rc;
+	for (i = 0; i < st->nfeeds; i++) {
+		uint8_t tmp[10];
+
+		if ((rc = put_field(b, ST_FEED, tmp,
+			 varint_make(tmp, st->feeds[i]))) != SH_OK)
+			return rc;
+	}
 	return SH_OK;
 }
 
@@ -527,6 +597,18 @@ entry_field(struct store_entry *e, uint64_t tag, struct reader *v)
 		return val_u64(v, &e->story_id);
 	case ET_DUPLICATE_OF:
 		return val_u64(v, &e->duplicate_of);
+	case ET_WHY_REASON:
+		val_str(v, &e->why.reason);
+		return true;
+	case ET_WHY_SCORE:
+		return val_u32(v, &e->why.score);
+	case ET_WHY_TEXT:
+		return val_u32(v, &e->why.text);
+	case ET_WHY_NAMES:
+		return val_u32(v, &e->why.names);
+	case ET_WHY_SHARED:
+		val_str(v, &e->why.shared);
+		return true;
 	default:
 		return true; /* a newer field: skip it */
 	}
@@ -554,6 +636,99 @@ rec_entry_decode(const void *p, size_t n, struct store_entry *out)
 	rc = SH_OK;
 out:
 	store_entry_clear(&e);
+	return rc;
+}
+
+static bool
+val_story_lang(struct reader *val, struct store_story *st)
+{
+	struct store_story_lang *l;
+	struct reader v;
+	uint64_t tag;
+	bool broken;
+
+	st->langs = xreallocarray(st->langs, st->nlangs + 1, sizeof(*l));
+	l = &st->langs[st->nlangs++];
+	memset(l, 0, sizeof(*l));
+	while (get_field(val, &tag, &v, &broken)) {
+		bool ok = true;
+
+		switch (tag) {
+		case LT_LANG:
+			val_str(&v, &l->lang);
+			break;
+		case LT_ENTRIES:
+			ok = val_u32(&v, &l->entries);
+			break;
+		case LT_BEST_SEQ:
+			ok = val_u64(&v, &l->best_seq);
+			break;
+		case LT_BEST_SCORE:
+			ok = val_u32(&v, &l->best_score);
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	if (l->lang == NULL)
+		l->lang = xstrdup("");
+	return !broken;
+}
+
+static bool
+story_field(struct store_story *st, uint64_t tag, struct reader *v)
+{
+	uint64_t feed;
+
+	switch (tag) {
+	case ST_ID:
+		return val_u64(v, &st->id);
+	case ST_MERGED_INTO:
+		return val_u64(v, &st->merged_into);
+	case ST_FIRST_SEEN:
+		return val_i64(v, &st->first_seen);
+	case ST_UPDATED:
+		return val_i64(v, &st->updated);
+	case ST_READ_AT:
+		return val_i64(v, &st->read_at);
+	case ST_ENTRIES:
+		return val_u32(v, &st->entries);
+	case ST_LANG:
+		return val_story_lang(v, st);
+	case ST_FEED:
+		if (!val_u64(v, &feed))
+			return false;
+		st->feeds = xreallocarray(st->feeds, st->nfeeds + 1,
+		    sizeof(*st->feeds));
+		st->feeds[st->nfeeds++] = feed;
+		return true;
+	default:
+		return true;
+	}
+}
+
+int
+rec_story_decode(const void *p, size_t n, struct store_story *out)
+{
+	struct store_story st;
+	struct reader r, v;
+	uint64_t tag;
+	bool broken;
+	int rc = SH_EINVAL;
+
+	store_story_init(&st);
+	if (!open_record(&r, p, n, REC_KIND_STORY))
+		goto out;
+	while (get_field(&r, &tag, &v, &broken))
+		if (!story_field(&st, tag, &v))
+			goto out;
+	if (broken || st.id == 0)
+		goto out;
+	*out = st;
+	store_story_init(&st);
+	rc = SH_OK;
+out:
+	store_story_clear(&st);
 	return rc;
 }
 
@@ -628,5 +803,25 @@ store_entry_clear(struct store_entry *e)
 	}
 	free(e->enclosures);
 	free(e->language);
+	free(e->why.reason);
+	free(e->why.shared);
 	store_entry_init(e);
+}
+
+void
+store_story_init(struct store_story *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+store_story_clear(struct store_story *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlangs; i++)
+		free(s->langs[i].lang);
+	free(s->langs);
+	free(s->feeds);
+	store_story_init(s);
 }

@@ -10,7 +10,11 @@
 
 #include <lmdb.h>
 
-#include "store_int.h"
+#include "store_db.h"
+
+static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
+    "entries", "entry_keys", "feed_time", "entry_age", "stories",
+    "story_entries", "story_time"};
 
 /*
  * Design.
@@ -56,60 +60,6 @@
  * them live, so the previous commit stays intact and the next
  * transaction starts from it.
  */
-
-enum db {
-	DB_META,
-	DB_FEEDS,
-	DB_FEED_URLS,
-	DB_ENTRIES,
-	DB_ENTRY_KEYS,
-	DB_FEED_TIME,
-	DB_ENTRY_AGE,
-	DB_COUNT
-};
-
-static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
-    "entries", "entry_keys", "feed_time", "entry_age"};
-
-/* Room for named databases added later without a format change. */
-#define MAX_DBS 16
-/* URLs longer than this are keyed by a prefix and their SHA-1. */
-#define URL_KEY_MAX 400
-#define ENTRY_KEY_LEN 28
-#define FEED_TIME_LEN 24
-#define AGE_LEN 16
-/* Map sizes are kept to multiples of this. */
-#define MAP_ROUND ((uint64_t)1 << 20)
-/* Problems store_check() lists before it only counts them. */
-#define CHECK_MAX_LISTED 10
-
-struct store {
-	MDB_env *env;
-	MDB_dbi dbi[DB_COUNT];
-	pthread_rwlock_t map_lock; /* shared by readers, taken to grow */
-	uint64_t map_size;	   /* current size; writer thread only */
-	uint64_t map_max;
-	uint64_t next_feed; /* counters as of the last commit */
-	uint64_t next_seq;
-	uint64_t stale_readers;
-	uint32_t version;
-	bool writing; /* inside store_write() */
-};
-
-struct store_rtx {
-	struct store *st;
-	MDB_txn *txn;
-	struct store_wtx *w; /* the write transaction this belongs to */
-};
-
-struct store_wtx {
-	struct store_rtx r;
-	uint64_t next_feed;
-	uint64_t next_seq;
-	bool ids_dirty;
-	int mdb_rc;	   /* first LMDB failure: the txn is spoiled */
-	struct sh_buf buf; /* scratch for encoding records */
-};
 
 /* A transaction step that migrates schema version v to v + 1. */
 typedef int migrate_cb(struct store_wtx *w);
@@ -162,7 +112,7 @@ store_strerror(int err)
 }
 
 /* Remember an LMDB failure that spoils the write transaction. */
-static int
+int
 fail(struct store_rtx *r, int rc)
 {
 	if (rc != MDB_NOTFOUND && rc != MDB_KEYEXIST && r->w != NULL &&
@@ -173,7 +123,7 @@ fail(struct store_rtx *r, int rc)
 
 /* Keys. */
 
-static void
+void
 be64_put(uint8_t *p, uint64_t v)
 {
 	int i;
@@ -184,7 +134,7 @@ be64_put(uint8_t *p, uint64_t v)
 	}
 }
 
-static uint64_t
+uint64_t
 be64_get(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -195,13 +145,13 @@ be64_get(const uint8_t *p)
 	return v;
 }
 
-static void
+void
 time_put(uint8_t *p, int64_t t)
 {
 	be64_put(p, (uint64_t)t ^ ((uint64_t)1 << 63));
 }
 
-static int64_t
+int64_t
 time_get(const uint8_t *p)
 {
 	return (int64_t)(be64_get(p) ^ ((uint64_t)1 << 63));
@@ -245,7 +195,7 @@ age_key(uint8_t *k, const struct store_entry *e)
 
 /* Thin wrappers over LMDB. */
 
-static MDB_val
+MDB_val
 mval(const void *p, size_t n)
 {
 	MDB_val v;
@@ -255,7 +205,7 @@ mval(const void *p, size_t n)
 	return v;
 }
 
-static int
+int
 db_get(struct store_rtx *r, enum db db, const void *k, size_t kn, MDB_val *v)
 {
 	MDB_val key = mval(k, kn);
@@ -266,7 +216,7 @@ db_get(struct store_rtx *r, enum db db, const void *k, size_t kn, MDB_val *v)
 	return SH_OK;
 }
 
-static int
+int
 db_put(struct store_wtx *w, enum db db, const void *k, size_t kn, const void *d,
     size_t dn, unsigned flags)
 {
@@ -281,7 +231,7 @@ db_put(struct store_wtx *w, enum db db, const void *k, size_t kn, const void *d,
 	return SH_OK;
 }
 
-static int
+int
 db_del(struct store_wtx *w, enum db db, const void *k, size_t kn)
 {
 	MDB_val key = mval(k, kn);
@@ -292,7 +242,7 @@ db_del(struct store_wtx *w, enum db db, const void *k, size_t kn)
 	return SH_OK;
 }
 
-static int
+int
 get_u64(struct store_rtx *r, enum db db, const void *k, size_t kn,
     uint64_t *out)
 {
@@ -307,7 +257,7 @@ get_u64(struct store_rtx *r, enum db db, const void *k, size_t kn,
 	return SH_OK;
 }
 
-static int
+int
 put_u64(struct store_wtx *w, enum db db, const void *k, size_t kn,
     uint64_t value)
 {
@@ -317,19 +267,19 @@ put_u64(struct store_wtx *w, enum db db, const void *k, size_t kn,
 	return db_put(w, db, k, kn, v, sizeof(v), 0);
 }
 
-static int
+int
 meta_put_u64(struct store_wtx *w, const char *name, uint64_t value)
 {
 	return put_u64(w, DB_META, name, strlen(name), value);
 }
 
-static int
+int
 meta_get_u64(struct store_rtx *r, const char *name, uint64_t *out)
 {
 	return get_u64(r, DB_META, name, strlen(name), out);
 }
 
-static int
+int
 cursor_open(struct store_rtx *r, enum db db, MDB_cursor **c)
 {
 	int rc;
@@ -340,7 +290,7 @@ cursor_open(struct store_rtx *r, enum db db, MDB_cursor **c)
 }
 
 /* Step a cursor; SH_OK, SH_ENOTFOUND at the end, or an error. */
-static int
+int
 cursor_get(struct store_rtx *r, MDB_cursor *c, MDB_val *k, MDB_val *v,
     MDB_cursor_op op)
 {
@@ -912,10 +862,10 @@ entry_remove(struct store_wtx *w, const struct store_entry *e)
 	rc = db_del(w, DB_ENTRY_AGE, k, AGE_LEN);
 	if (rc != SH_OK && rc != SH_ENOTFOUND)
 		return rc;
-	return SH_OK;
+	return story_entry_removed(w, e);
 }
 
-static int
+int
 entry_load(struct store_rtx *r, uint64_t seq, struct store_entry *out)
 {
 	uint8_t k[8];
@@ -1130,6 +1080,7 @@ store_entry_upsert(struct store_wtx *wtx, uint64_t feed_id,
 		e.flags = old.flags;
 		e.story_id = old.story_id;
 		e.duplicate_of = old.duplicate_of;
+		e.why = old.why; /* borrowed from old, freed with it */
 		if ((rc = entry_update(wtx, &old, &v, &e, &changed)) != SH_OK)
 			goto out;
 	}
@@ -1192,13 +1143,6 @@ edit_read(struct store_entry *e, const uint64_t *args)
 		e->flags &= ~STORE_ENTRY_READ;
 }
 
-static void
-edit_story(struct store_entry *e, const uint64_t *args)
-{
-	e->story_id = args[0];
-	e->duplicate_of = args[1];
-}
-
 int
 store_entry_set_read(struct store_wtx *wtx, uint64_t seq, bool read)
 {
@@ -1207,18 +1151,9 @@ store_entry_set_read(struct store_wtx *wtx, uint64_t seq, bool read)
 	return entry_edit(wtx, seq, edit_read, args);
 }
 
-int
-store_entry_set_story(struct store_wtx *wtx, uint64_t seq, uint64_t story_id,
-    uint64_t duplicate_of)
-{
-	uint64_t args[2] = {story_id, duplicate_of};
-
-	return entry_edit(wtx, seq, edit_story, args);
-}
-
 /* Listing. */
 
-static void
+void
 cursor_format(char *out, char kind, const uint8_t *pos)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -1242,7 +1177,7 @@ hexval(char c)
 	return -1;
 }
 
-static bool
+bool
 cursor_parse(const char *s, char kind, uint8_t *pos)
 {
 	int i, hi, lo;
@@ -1437,6 +1372,9 @@ store_stats(struct store_rtx *rtx, struct store_stats *out)
 		return fail(rtx, rc);
 	out->feeds = sf.ms_entries;
 	out->entries = se.ms_entries;
+	if ((rc = mdb_stat(rtx->txn, rtx->st->dbi[DB_STORY_TIME], &sf)) != 0)
+		return fail(rtx, rc);
+	out->stories = sf.ms_entries;
 	out->map_size = info.me_mapsize;
 	out->map_used = ((uint64_t)info.me_last_pgno + 1) * env.ms_psize;
 	out->stale_readers = rtx->st->stale_readers;
@@ -1446,18 +1384,7 @@ store_stats(struct store_rtx *rtx, struct store_stats *out)
 
 /* Integrity check. */
 
-struct check {
-	struct store_rtx *r;
-	struct sh_buf report;
-	unsigned problems;
-	uint64_t max_feed;
-	uint64_t max_seq;
-};
-
-static void problem(struct check *ck, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 problem(struct check *ck, const char *fmt, ...)
 {
 	va_list ap;
@@ -1477,7 +1404,7 @@ problem(struct check *ck, const char *fmt, ...)
 }
 
 /* True when db holds key k (with a u64 value equal to *want, if given). */
-static bool
+bool
 has_key(struct check *ck, enum db db, const void *k, size_t kn,
     const uint64_t *want)
 {
@@ -1488,7 +1415,7 @@ has_key(struct check *ck, enum db db, const void *k, size_t kn,
 	return want == NULL || (v.mv_size == 8 && be64_get(v.mv_data) == *want);
 }
 
-static uint64_t
+uint64_t
 db_count(struct check *ck, enum db db)
 {
 	MDB_stat s;
@@ -1564,6 +1491,11 @@ check_entry(struct check *ck, const MDB_val *k, const MDB_val *v)
 	if (!has_key(ck, DB_ENTRY_AGE, ik, AGE_LEN, NULL))
 		problem(ck, "entry %llu: no entry_age key",
 		    (unsigned long long)seq);
+	be64_put(ik, e.story_id);
+	be64_put(ik + 8, seq);
+	if (e.story_id != 0 && !has_key(ck, DB_STORY_ENTRIES, ik, 16, NULL))
+		problem(ck, "entry %llu: not in its story %llu",
+		    (unsigned long long)seq, (unsigned long long)e.story_id);
 	store_entry_clear(&e);
 }
 
@@ -1667,10 +1599,11 @@ store_check(struct store *st, char **report)
 	sh_buf_init(&ck.report, 64 * 1024);
 	if ((rc = store_read_begin(st, &ck.r)) != SH_OK)
 		goto out;
-	for (db = DB_FEEDS; db < DB_COUNT; db++)
+	for (db = DB_FEEDS; db <= DB_ENTRY_AGE; db++)
 		if ((rc = check_walk(&ck, db)) != SH_OK)
 			goto out;
 	check_meta(&ck);
+	story_check(&ck);
 	if (ck.problems > CHECK_MAX_LISTED) {
 		char *more = xasprintf("... and %u more problems\n",
 		    ck.problems - CHECK_MAX_LISTED);
@@ -1679,9 +1612,11 @@ store_check(struct store *st, char **report)
 		free(more);
 	}
 	if (ck.problems == 0) {
-		char *ok = xasprintf("ok: %llu feeds, %llu entries",
+		char *ok = xasprintf("ok: %llu feeds, %llu entries, %llu "
+				     "stories",
 		    (unsigned long long)db_count(&ck, DB_FEEDS),
-		    (unsigned long long)db_count(&ck, DB_ENTRIES));
+		    (unsigned long long)db_count(&ck, DB_ENTRIES),
+		    (unsigned long long)db_count(&ck, DB_STORY_TIME));
 
 		sh_buf_puts(&ck.report, ok);
 		free(ok);

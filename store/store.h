@@ -30,8 +30,10 @@
  *   record or transaction too large) and SH_EINVAL (corrupt data, misuse).
  * - Open once per process and never use a store after fork().
  *
- * Left out on purpose: story clusters (the entry record only reserves
- * story_id and duplicate_of), and any network or parsing.
+ * Stories are kept here as the deduplicator decided them (store/ does no
+ * clustering itself): each story's record, its entries, and the stories
+ * merged into others, whose ids keep resolving.  Left out on purpose: any
+ * network, parsing or clustering.
  */
 
 #include <stdbool.h>
@@ -104,6 +106,15 @@ struct store_feed {
 	int32_t ttl_minutes;   /* RSS ttl or sy:updatePeriod, -1 if none */
 };
 
+/* Why an entry is in its story: the deduplicator's evidence. */
+struct store_why {
+	char *reason;	/* "new", "text", "names", "near-duplicate", ... */
+	uint32_t score; /* the similarity that decided, in thousandths */
+	uint32_t text;	/* text similarity with the story, thousandths */
+	uint32_t names; /* names similarity with the story, thousandths */
+	char *shared;	/* strongest shared features, space-separated */
+};
+
 /* Entry flags. */
 #define STORE_ENTRY_READ 0x1u /* the user has read it */
 
@@ -128,8 +139,64 @@ struct store_entry {
 	size_t nenclosures;
 	char *language;	       /* xml:lang, or NULL */
 	uint32_t flags;	       /* STORE_ENTRY_* */
-	uint64_t story_id;     /* story cluster, 0 = none (reserved) */
+	uint64_t story_id;     /* story cluster, 0 = none */
 	uint64_t duplicate_of; /* seq of the entry it repeats, 0 = none */
+	struct store_why why;  /* why it is in its story */
+};
+
+/* One language of a story: how many entries, and its best headline. */
+struct store_story_lang {
+	char *lang;	     /* primary subtag, lower case; "" when unknown */
+	uint32_t entries;    /* entries in this language */
+	uint64_t best_seq;   /* its most central entry */
+	uint32_t best_score; /* that entry's centrality, thousandths */
+};
+
+/*
+ * A story: entries the deduplicator bound together.  Times are the
+ * store's clock (first_seen of the entries), UTC seconds.
+ */
+struct store_story {
+	uint64_t id;			/* the deduplicator's id, never 0 */
+	uint64_t merged_into;		/* 0, or the story it became part of */
+	int64_t first_seen;		/* when its first entry arrived */
+	int64_t updated;		/* when it last gained an entry */
+	int64_t read_at;		/* when the reader marked it read, 0 */
+	uint32_t entries;		/* entries in it */
+	struct store_story_lang *langs; /* its languages, most entries first */
+	size_t nlangs;
+	uint64_t
+	    *feeds; /* distinct feeds (sources), at most STORE_STORY_FEEDS */
+	size_t nfeeds;
+};
+
+/* Sources remembered per story; more are counted as this many. */
+#define STORE_STORY_FEEDS 1024u
+
+/* An entry joining a story, as store_story_join() records it. */
+struct store_story_join {
+	uint64_t story;	       /* the story, created when new */
+	uint64_t seq;	       /* the entry */
+	uint64_t duplicate_of; /* seq of the entry it repeats, 0 = none */
+	uint32_t centrality;   /* thousandths: how typical of the story */
+	const struct store_why *why;
+};
+
+/* What to list with store_story_list(). */
+struct store_story_query {
+	int64_t since;	      /* updated at or after, FEED_TIME_NONE for all */
+	const char *lang;     /* only stories with this language, or NULL */
+	uint32_t min_sources; /* only stories with this many feeds */
+	bool unread;	      /* only stories updated since read */
+	size_t limit;	      /* 0 for STORE_LIST_DEFAULT; capped */
+	const char *cursor;   /* next_cursor of the previous page, or NULL */
+};
+
+/* One page of stories. */
+struct store_story_page {
+	struct store_story *v; /* most recently updated first */
+	size_t n;
+	char next_cursor[STORE_CURSOR_MAX]; /* "" on the last page */
 };
 
 /* What store_entry_upsert() did. */
@@ -158,6 +225,7 @@ struct store_entry_page {
 struct store_stats {
 	uint64_t feeds;		 /* subscriptions */
 	uint64_t entries;	 /* entries kept */
+	uint64_t stories;	 /* stories, merged ones not counted */
 	uint64_t map_size;	 /* current map size, bytes */
 	uint64_t map_used;	 /* bytes of the map in use */
 	uint64_t stale_readers;	 /* reader slots cleared at open */
@@ -431,16 +499,120 @@ void store_entry_page_clear(struct store_entry_page *page);
 int store_entry_set_read(struct store_wtx *wtx, uint64_t seq, bool read);
 
 /**
- * Record an entry's story cluster and the entry it duplicates.
+ * Call fn for each entry first seen at or after since, in arrival order:
+ * how the daemon rebuilds its deduplicator's window.  fn gets an entry
+ * it must not keep; a return other than SH_OK stops the walk.
  *
- * @param wtx           write transaction
- * @param seq           the entry
- * @param story_id      its story, 0 for none
- * @param duplicate_of  seq of the entry it repeats, 0 for none
+ * @param rtx    read transaction
+ * @param since  UTC seconds
+ * @param fn     callback
+ * @param arg    passed to fn
+ * @return SH_OK, fn's first error, SH_EINVAL or SH_EIO
+ */
+int store_entry_foreach_since(struct store_rtx *rtx, int64_t since,
+    int (*fn)(const struct store_entry *e, void *arg), void *arg);
+
+/* Stories (store/story.c). */
+
+/** Prepare an empty story. */
+void store_story_init(struct store_story *s);
+
+/** Release what a story owns and leave it empty. */
+void store_story_clear(struct store_story *s);
+
+/**
+ * Put an entry into a story, creating the story when it is new: the
+ * entry's story fields and evidence, the story's record and indexes.
+ *
+ * @param wtx  write transaction
+ * @param j    the entry, its story and why
+ * @param now  the store's clock: the story's updated time
+ * @return SH_OK, SH_ENOTFOUND (no such entry), SH_EINVAL or SH_EIO
+ */
+int store_story_join(struct store_wtx *wtx, const struct store_story_join *j,
+    int64_t now);
+
+/**
+ * Merge story from into story into: its entries move, its record stays
+ * as an alias so that its id keeps resolving.
+ *
+ * @param wtx   write transaction
+ * @param from  the story merged away
+ * @param into  the survivor
+ * @param now   the store's clock
  * @return SH_OK, SH_ENOTFOUND, SH_EINVAL or SH_EIO
  */
-int store_entry_set_story(struct store_wtx *wtx, uint64_t seq,
-    uint64_t story_id, uint64_t duplicate_of);
+int store_story_merge(struct store_wtx *wtx, uint64_t from, uint64_t into,
+    int64_t now);
+
+/**
+ * Read a story, following merges: out->id is the survivor's.
+ *
+ * @param rtx  read transaction
+ * @param id   a story id, current or merged away
+ * @param out  on success, the story; the caller clears it
+ * @return SH_OK, SH_ENOTFOUND, SH_EINVAL or SH_EIO
+ */
+int store_story_get(struct store_rtx *rtx, uint64_t id,
+    struct store_story *out);
+
+/**
+ * The story an id is now: itself, or where merges took it.
+ *
+ * @param rtx  read transaction
+ * @param id   a story id
+ * @param out  on success, the current id
+ * @return SH_OK, SH_ENOTFOUND, SH_EINVAL or SH_EIO
+ */
+int store_story_resolve(struct store_rtx *rtx, uint64_t id, uint64_t *out);
+
+/**
+ * The seqs of a story's entries in arrival order.
+ *
+ * @param rtx   read transaction
+ * @param id    a current story id
+ * @param max   most seqs returned
+ * @param out   on success, a new array the caller frees
+ * @param n     on success, its length
+ * @return SH_OK, SH_EINVAL or SH_EIO
+ */
+int store_story_entries(struct store_rtx *rtx, uint64_t id, size_t max,
+    uint64_t **out, size_t *n);
+
+/**
+ * List stories, most recently updated first.
+ *
+ * @param rtx  read transaction
+ * @param q    what to list
+ * @param out  on success, the page (store_story_page_clear() it)
+ * @return SH_OK, SH_EINVAL (bad cursor) or SH_EIO
+ */
+int store_story_list(struct store_rtx *rtx, const struct store_story_query *q,
+    struct store_story_page *out);
+
+/** Release a page of stories. */
+void store_story_page_clear(struct store_story_page *page);
+
+/**
+ * Mark a story read now, and its entries.
+ *
+ * @param wtx     write transaction
+ * @param id      a story id, current or merged away
+ * @param now     the store's clock
+ * @param marked  if not NULL, on success the entries marked
+ * @return SH_OK, SH_ENOTFOUND, SH_EINVAL or SH_EIO
+ */
+int store_story_mark_read(struct store_wtx *wtx, uint64_t id, int64_t now,
+    size_t *marked);
+
+/**
+ * The id the deduplicator gives its next new story, as last recorded.
+ *
+ * @param rtx  read transaction
+ * @param out  on success, 1 for a store without stories
+ * @return SH_OK or SH_EIO
+ */
+int store_story_next_id(struct store_rtx *rtx, uint64_t *out);
 
 /* Retention. */
 

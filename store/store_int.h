@@ -15,6 +15,7 @@
 /* Kind byte that follows it. */
 #define REC_KIND_FEED 'F'
 #define REC_KIND_ENTRY 'E'
+#define REC_KIND_STORY 'S'
 /* Largest record written; bigger ones are refused with SH_ETOOBIG. */
 #define REC_MAX_BYTES ((size_t)64 << 20)
 
@@ -55,6 +56,25 @@ int rec_entry_encode(const struct store_entry *e, struct sh_buf *buf);
  * @return SH_OK or SH_EINVAL
  */
 int rec_entry_decode(const void *p, size_t n, struct store_entry *out);
+
+/**
+ * Encode a story record, replacing buf's contents.
+ *
+ * @param st   the story
+ * @param buf  receives the bytes
+ * @return SH_OK or SH_ETOOBIG
+ */
+int rec_story_encode(const struct store_story *st, struct sh_buf *buf);
+
+/**
+ * Decode a story record.  Unknown tags are skipped.
+ *
+ * @param p    the bytes
+ * @param n    their number
+ * @param out  on success, the story (the caller clears it)
+ * @return SH_OK or SH_EINVAL
+ */
+int rec_story_decode(const void *p, size_t n, struct store_story *out);
 
 /**
  * The time an entry sorts by within its feed: published, unless absent or

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the API's files: api.c's answers, for api_story.c. */
+#ifndef SH_API_INT_H
+#define SH_API_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "sheafd.h"
+
+/** Queue text (freed by MHD) as the answer. */
+enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
+    char *text, const char *type, const char *allow);
+/** Queue j (consumed) as a JSON answer. */
+enum MHD_Result reply_json(struct MHD_Connection *conn, unsigned status,
+    json_t *j);
+/** Queue {"error": {code, message}}. */
+enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
+    const char *code, const char *message);
+/** Queue 405 with an Allow header. */
+enum MHD_Result reply_method(struct MHD_Connection *conn, const char *allow);
+/** Queue the answer to a store error (404 for SH_ENOTFOUND). */
+enum MHD_Result reply_store_error(struct MHD_Connection *conn, int rc);
+/** Hand r to the main thread and queue its answer; r is consumed. */
+enum MHD_Result submit(struct sheafd *d, struct MHD_Connection *conn,
+    struct api_req *r);
+/** A new request of a kind, for submit(). */
+struct api_req *api_req_new(enum api_req_kind kind);
+
+/** RFC 3339 text of a time, null for none. */
+json_t *json_time(int64_t t);
+/** A JSON string of possibly non-UTF-8 bytes, null for NULL. */
+json_t *json_str(const char *s);
+/** A decimal number, nothing else. */
+bool parse_u64(const char *s, uint64_t *out);
+/** since=: unix seconds, a date, or a duration back from now. */
+bool parse_since(const char *s, int64_t *out);
+/** Whether method is want. */
+bool is(const char *method, const char *want);
+
+/* api_story.c */
+
+/** Answer /v1/stories... and /v1/events. */
+enum MHD_Result route_stories(struct sheafd *d, struct MHD_Connection *conn,
+    const char *url, const char *method);
+
+#endif
