@@ -293,6 +293,9 @@ store_story_join(struct store_wtx *wtx, const struct store_story_join *j,
 	e.story_id = id;
 	e.duplicate_of = j->duplicate_of;
 	why_copy(&e.why, j->why);
+	/* Growing after it was read, even within the second, is news. */
+	if (st.read_at != 0 && now <= st.read_at)
+		now = st.read_at + 1;
 	if ((rc = entry_save(wtx, &e)) != SH_OK ||
 	    (rc = retime(wtx, &st, now)) != SH_OK ||
 	    (rc = story_save(wtx, &st)) != SH_OK)

@@ -6,7 +6,7 @@ pkgs="build-essential autoconf automake pkg-config clang clang-format
     libclang-rt-14-dev libxml2-dev libcurl4-openssl-dev liblmdb-dev
     libmicrohttpd-dev libjansson-dev libicu-dev libstemmer-dev
     libsystemd-dev libcmocka-dev mandoc python3 python3-feedparser sfeed
-    xz-utils"
+    xz-utils newsboat sqlite3 time"
 if [ "$(id -u)" -eq 0 ]; then
 	SUDO=
 else

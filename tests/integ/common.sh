@@ -128,3 +128,30 @@ rss() {
 json_str() {
 	"$PYTHON" -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"
 }
+
+# demo_feeds_start: serve examples/feeds (the founding example), start
+# sheafd, subscribe to every feed and wait until each has been polled.
+# Sets $nfeeds.  Fails (status 1) when something did not come up.
+demo_feeds_start() {
+	mkdir -p "$tmp/www"
+	cp "$top_srcdir"/examples/feeds/* "$tmp/www/"
+	"$PYTHON" - "$tmp/www" >"$tmp/routes.json" <<'PY'
+import json, os, sys
+print(json.dumps({"/" + n: {"body_file": "www/" + n}
+                  for n in sorted(os.listdir(sys.argv[1]))}))
+PY
+	httpd_start
+	sheafd_start || return 1
+	for f in "$tmp"/www/*; do
+		subscribe "http://127.0.0.1:$port/$(basename "$f")" >/dev/null
+	done
+	nfeeds=$(ls "$tmp/www" | wc -l)
+	wait_for 30 all_feeds_polled
+}
+
+# all_feeds_polled: every subscribed feed has been polled once.
+all_feeds_polled() {
+	api GET /v1/feeds >/dev/null
+	jget "$tmp/body" \
+	    '1/0 if not all(f["last_poll"] for f in d["feeds"]) else 1'
+}
