@@ -183,9 +183,11 @@ struct clusterer {
 	int64_t now;
 	uint64_t next_story;
 	unsigned since_sweep;
-	int64_t cur_time;    /* the time of the entry being placed */
-	struct u64map alias; /* merged-away story -> survivor */
-	struct u64map open;  /* open story id -> slot */
+	int64_t cur_time;	  /* the time of the entry being placed */
+	const char *cur_lang;	  /* its language, given or detected */
+	struct lang_table *langs; /* for detecting it */
+	struct u64map alias;	  /* merged-away story -> survivor */
+	struct u64map open;	  /* open story id -> slot */
 	struct dupslot *ids, *urls, *bands;
 	/* per-call scratch */
 	struct tw *ev;
@@ -312,6 +314,7 @@ cluster_new(const struct cluster_opts *o, uint64_t next_story)
 	else
 		cluster_opts_default(&c->o);
 	c->tx = text_new();
+	c->langs = lang_table_new();
 	terms_init(&c->terms);
 	c->next_story = next_story;
 	c->ids = xcalloc(DUP_SLOTS, sizeof *c->ids);
@@ -337,6 +340,7 @@ cluster_free(struct clusterer *c)
 	terms_clear(&c->terms);
 	feat_list_free(&c->fl);
 	text_free(c->tx);
+	lang_table_free(c->langs);
 	map_free(&c->alias);
 	map_free(&c->open);
 	free(c->ids);
@@ -1082,13 +1086,16 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	if (e->time > c->now)
 		c->now = e->time;
 	expire(c);
-	text_features(c->tx, e->title, e->text, e->lang, &c->fl);
+	c->cur_lang = e->lang != NULL && *e->lang != '\0'
+			  ? e->lang
+			  : lang_detect(c->langs, e->title, e->text);
+	text_features(c->tx, e->title, e->text, c->cur_lang, &c->fl);
 	r = ring_push(c);
 	r->ref = e->ref;
 	r->time = e->time ? e->time : c->now;
 	r->arrived = c->now;
 	c->cur_time = r->time;
-	build_vector(c, r, e->lang);
+	build_vector(c, r, c->cur_lang);
 	r->has_sig = signature(&c->fl, r->sig, &r->sigmask);
 	return r;
 }
@@ -1109,11 +1116,10 @@ record_keys(struct clusterer *c, struct rent *r, uint64_t idkey,
 }
 
 static void
-join(struct clusterer *c, struct story *s, struct rent *r,
-    const struct cluster_entry *e)
+join(struct clusterer *c, struct story *s, struct rent *r)
 {
 	story_add_vec(c, s, c->ev, c->nev);
-	story_add_lang(s, e->lang);
+	story_add_lang(s, c->cur_lang);
 	if (r->time > s->last)
 		s->last = r->time;
 	if (r->time < s->first)
@@ -1153,8 +1159,8 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 		for (t = 0; t < c->ntop; t++) {
 			struct story *cand = &c->st[c->top[t].slot];
 			enum cluster_reason w;
-			double sc = story_score(c, &c->top[t], cand, e->lang,
-			    names, &w);
+			double sc = story_score(c, &c->top[t], cand,
+			    c->cur_lang, names, &w);
 
 			if (sc >= 1 && sc > best) {
 				best = sc;
@@ -1173,7 +1179,7 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 		s = story_open(c, c->next_story++, r->time);
 		why = CLUSTER_NEW;
 	}
-	join(c, s, r, e);
+	join(c, s, r);
 	s = merge_candidates(c, s);
 	r->story = s->id;
 	record_keys(c, r, idkey, urlkey);
@@ -1195,7 +1201,7 @@ cluster_restore(struct clusterer *c, const struct cluster_entry *e,
 	story = cluster_story_resolve(c, story);
 	if ((s = story_find(c, story)) == NULL)
 		s = story_open(c, story, r->time);
-	join(c, s, r, e);
+	join(c, s, r);
 	record_keys(c, r, idkey, urlkey);
 	if (story >= c->next_story)
 		c->next_story = story + 1;

@@ -62,6 +62,24 @@ void text_name_key(const char *word, char *out);
 /** The libstemmer algorithm for a language tag, or NULL. */
 const char *text_stemmer_name(const char *lang);
 
+/* Language detection (cluster/lang.c). */
+struct lang_table;
+
+/** The function-word table the detector needs; build it once. */
+struct lang_table *lang_table_new(void);
+void lang_table_free(struct lang_table *t);
+
+/**
+ * Guess the language of a text that does not say it.
+ *
+ * @param t      the table from lang_table_new()
+ * @param title  title, UTF-8, may be NULL
+ * @param body   body text, UTF-8, may be NULL
+ * @return a language tag ("fr", "ru", "ja" ...), or NULL when unsure
+ */
+const char *lang_detect(const struct lang_table *t, const char *title,
+    const char *body);
+
 /** 64-bit FNV-1a. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
 
