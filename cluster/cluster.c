@@ -29,13 +29,16 @@
 #include "cluster_int.h"
 #include "common.h"
 
-#define SIG_BINS 32	       /* MinHash bins (one-permutation hashing) */
-#define SIG_BANDS 8	       /* LSH bands of SIG_BINS / SIG_BANDS rows */
-#define SIG_MIN_SHINGLES 8     /* shorter texts are left to layer 3 */
-#define DUP_SLOTS (1u << 18)   /* direct-mapped id/url/band tables */
-#define TOP_CANDIDATES 24      /* stories scored exactly per entry */
-#define POST_SKIP 4096	       /* terms in more stories than this only score */
-#define STORY_MAX_TERMS 768    /* centroid size kept after pruning */
+#define SIG_BINS 32	     /* MinHash bins (one-permutation hashing) */
+#define SIG_BANDS 8	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
+#define SIG_MIN_SHINGLES 8   /* shorter texts are left to layer 3 */
+#define DUP_SLOTS (1u << 18) /* direct-mapped id/url/band tables */
+#define TOP_CANDIDATES 8     /* stories scored exactly per entry */
+#define MERGE_BRIDGE 0.5     /* share of a threshold a bridge must reach */
+#define POST_SKIP 256
+#define PROBE_TERMS                                                            \
+	32 /* heaviest entry terms that find candidates */ /* terms in more stories than this only score */
+#define STORY_MAX_TERMS 400    /* centroid size kept after pruning */
 #define STORY_MAX_LANGS 8      /* languages remembered per story */
 #define SWEEP_EVERY 512	       /* entries between closing sweeps */
 #define NAMES_ONE_LANGUAGE 0.5 /* weight of a name seen in one language */
@@ -177,6 +180,7 @@ struct clusterer {
 	struct story *st;
 	uint32_t nst, capst;
 	uint32_t *freeslots, nfree;
+	uint32_t *live; /* per slot: its generation while open, else ~0 */
 	struct rent *ring;
 	size_t head, count, capring;
 	uint64_t next_seq;
@@ -336,6 +340,7 @@ cluster_free(struct clusterer *c)
 	for (i = 0; i < c->nst; i++)
 		free(c->st[i].v);
 	free(c->st);
+	free(c->live);
 	free(c->freeslots);
 	terms_clear(&c->terms);
 	feat_list_free(&c->fl);
@@ -384,6 +389,8 @@ story_open(struct clusterer *c, uint64_t id, int64_t t)
 		if (c->nst == c->capst) {
 			c->capst = c->capst ? c->capst * 2 : 256;
 			c->st = xreallocarray(c->st, c->capst, sizeof *c->st);
+			c->live =
+			    xreallocarray(c->live, c->capst, sizeof *c->live);
 		}
 		slot = c->nst++;
 		memset(&c->st[slot], 0, sizeof c->st[slot]);
@@ -391,6 +398,7 @@ story_open(struct clusterer *c, uint64_t id, int64_t t)
 	s = &c->st[slot];
 	s->id = id;
 	s->open = true;
+	c->live[slot] = s->gen;
 	s->first = s->last = t;
 	s->touched = c->now;
 	s->n = 0;
@@ -418,6 +426,7 @@ story_close(struct clusterer *c, struct story *s)
 	s->n = s->cap = 0;
 	s->open = false;
 	s->gen++;
+	c->live[s - c->st] = UINT32_MAX;
 	map_del(&c->open, s->id);
 	if (c->nfree % 64 == 0)
 		c->freeslots = xreallocarray(c->freeslots, c->nfree + 64,
@@ -671,7 +680,8 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 	r->terms = xreallocarray(NULL, fl->n ? fl->n : 1, sizeof *r->terms);
 	r->nterms = (uint32_t)fl->n;
 	for (i = 0; i < fl->n; i++) {
-		uint32_t id = terms_intern(&c->terms, fl->v[i].term);
+		uint32_t id =
+		    terms_intern(&c->terms, feat_term(fl, i), fl->v[i].hash);
 		struct term *tm = &c->terms.v[id];
 		double idf, w;
 
@@ -684,7 +694,7 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 			w = 0;
 		c->ev[i].term = id;
 		c->ev[i].w = (float)w;
-		c->ev[i].e = fl->v[i].term[0] == TERM_WORD ? 0
+		c->ev[i].e = feat_term(fl, i)[0] == TERM_WORD ? 0
 			     : (tm->langs & (tm->langs - 1)) != 0
 				 ? (float)w
 				 : (float)(w * NAMES_ONE_LANGUAGE);
@@ -874,12 +884,42 @@ near_in_time(const struct clusterer *c, const struct story *s, int64_t t)
 	return t <= s->last + c->o.window && t >= s->first - c->o.window;
 }
 
+/* The weight of the PROBE_TERMS-th heaviest term of the entry. */
+static double
+probe_cut(struct clusterer *c)
+{
+	double top[PROBE_TERMS];
+	uint32_t i;
+	int n = 0, k, m;
+
+	if (c->nev <= PROBE_TERMS)
+		return 0;
+	for (i = 0; i < c->nev; i++) {
+		double x = c->ev[i].w + c->ev[i].e;
+
+		if (n < PROBE_TERMS) {
+			top[n++] = x;
+			continue;
+		}
+		for (m = 0, k = 1; k < PROBE_TERMS; k++)
+			if (top[k] < top[m])
+				m = k;
+		if (x > top[m])
+			top[m] = x;
+	}
+	for (m = 0, k = 1; k < PROBE_TERMS; k++)
+		if (top[k] < top[m])
+			m = k;
+	return top[m];
+}
+
 /* Layer 3: gather candidate stories through the index, score the best. */
 static void
 gather(struct clusterer *c)
 {
 	uint32_t i, k;
-	int t;
+	double cut;
+	int t, m;
 
 	if (c->capacc < c->nst) {
 		c->capacc = c->nst;
@@ -890,17 +930,21 @@ gather(struct clusterer *c)
 			c->acc[i] = 0;
 	}
 	c->ntouched = 0;
+	/* The heaviest terms find the candidates: a story that shares none
+	 * of them cannot come close to the thresholds. */
+	cut = probe_cut(c);
 	for (i = 0; i < c->nev; i++) {
 		struct term *tm = &c->terms.v[c->ev[i].term];
 		double x = c->ev[i].w + c->ev[i].e;
 
-		if (tm->npost > POST_SKIP || !(x > 0))
+		if (tm->npost > POST_SKIP || !(x > 0) || x < cut)
 			continue;
 		for (k = 0; k < tm->npost;) {
 			struct post *p = &tm->post[k];
-			struct story *s = &c->st[p->slot];
 
-			if (!s->open || s->gen != p->gen) {
+			/* live[] holds each open slot's generation, closed
+			 * ones never match: one small array, not the story */
+			if (c->live[p->slot] != p->gen) {
 				*p = tm->post[--tm->npost]; /* stale */
 				continue;
 			}
@@ -910,29 +954,26 @@ gather(struct clusterer *c)
 			k++;
 		}
 	}
-	/* Keep the TOP_CANDIDATES highest accumulations. */
+	/* Keep the TOP_CANDIDATES highest accumulations; m is the weakest
+	 * kept, looked for again only when it is replaced. */
 	c->ntop = 0;
+	m = 0;
 	for (i = 0; i < c->ntouched; i++) {
 		uint32_t slot = c->touched[i];
 		double a = c->acc[slot];
 
 		c->acc[slot] = 0;
+		if (c->ntop == TOP_CANDIDATES && c->top[m].acc >= a)
+			continue;
 		if (!near_in_time(c, &c->st[slot], c->cur_time))
 			continue;
-		if (c->ntop < TOP_CANDIDATES)
-			t = c->ntop++;
-		else {
-			int m = 0;
-
-			for (t = 1; t < TOP_CANDIDATES; t++)
-				if (c->top[t].acc < c->top[m].acc)
-					m = t;
-			if (c->top[m].acc >= a)
-				continue;
-			t = m;
-		}
+		t = c->ntop < TOP_CANDIDATES ? c->ntop++ : m;
 		c->top[t].slot = slot;
 		c->top[t].acc = a;
+		if (c->ntop == TOP_CANDIDATES)
+			for (m = 0, t = 1; t < TOP_CANDIDATES; t++)
+				if (c->top[t].acc < c->top[m].acc)
+					m = t;
 	}
 	for (t = 0; t < c->ntop; t++) {
 		struct story *s = &c->st[c->top[t].slot];
@@ -948,7 +989,7 @@ has_names(const struct clusterer *c)
 	uint32_t i;
 
 	for (i = 0; i < c->fl.n; i++)
-		if (c->fl.v[i].term[0] != TERM_WORD)
+		if (feat_term(&c->fl, i)[0] != TERM_WORD)
 			return true;
 	return false;
 }
@@ -1038,6 +1079,11 @@ merge_candidates(struct clusterer *c, struct story *s)
 
 		if (b == s || !b->open || b->last + c->o.window < s->first ||
 		    b->first > s->last + c->o.window)
+			continue;
+		/* Only a story the entry itself came close to can be the
+		 * same event: the entry is the bridge. */
+		if (c->top[t].se < c->o.merge_threshold * MERGE_BRIDGE &&
+		    c->top[t].sw < c->o.text_threshold * MERGE_BRIDGE)
 			continue;
 		cosines(s->v, s->n, b->v, b->n, b->norm, b->enorm, &sw, &se);
 		if (s->enorm > 0)

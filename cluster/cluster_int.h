@@ -25,13 +25,16 @@ enum {
 
 /* One weighted feature of an entry, before it has a term id. */
 struct feat {
-	char *term; /* kind character + text, NUL-terminated, owned */
-	double tf;  /* summed weight of its occurrences */
+	size_t off;    /* of its text in the list's arena: kind + text + NUL */
+	uint64_t hash; /* hash64() of that text, NUL excluded, seed 0 */
+	double tf;     /* summed weight of its occurrences */
 };
 
 struct feat_list {
 	struct feat *v;
 	size_t n, cap;
+	char *arena; /* the features' texts, one after another */
+	size_t alen, acap;
 	uint64_t *shingles; /* hashes of consecutive word triples */
 	size_t nshingles, shcap;
 };
@@ -54,6 +57,13 @@ void text_free(struct text *tx);
 void text_features(struct text *tx, const char *title, const char *body,
     const char *lang, struct feat_list *out);
 void feat_list_clear(struct feat_list *fl);
+
+/** The text of feature i: its kind character, then the term. */
+static inline const char *
+feat_term(const struct feat_list *fl, size_t i)
+{
+	return fl->arena + fl->v[i].off;
+}
 void feat_list_free(struct feat_list *fl);
 
 /** The consonant skeleton of an ASCII word, into out (at least len+1). */
@@ -98,6 +108,7 @@ struct post {
 
 struct term {
 	char *s;	   /* kind + text; NULL when the id is free */
+	uint64_t hash;	   /* hash64() of s */
 	uint32_t df;	   /* entries in the window that contain it */
 	uint32_t langs;	   /* languages it was seen in, one bit each */
 	uint32_t refs;	   /* open stories whose centroid holds it */
@@ -117,8 +128,8 @@ struct terms {
 
 void terms_init(struct terms *t);
 void terms_clear(struct terms *t);
-/** The id of s, created when absent. */
-uint32_t terms_intern(struct terms *t, const char *s);
+/** The id of s (whose hash64() with seed 0 is hash), created when absent. */
+uint32_t terms_intern(struct terms *t, const char *s, uint64_t hash);
 /** Forget id when no window entry and no open story uses it any more. */
 void terms_maybe_release(struct terms *t, uint32_t id);
 void terms_post_add(struct terms *t, uint32_t id, uint32_t slot, uint32_t gen);

@@ -34,9 +34,9 @@ terms_clear(struct terms *t)
 }
 
 static uint32_t
-bucket_of(const struct terms *t, const char *s)
+bucket_of(const struct terms *t, uint64_t hash)
 {
-	return (uint32_t)hash64(s, strlen(s), 0) & (t->nbuckets - 1);
+	return (uint32_t)hash & (t->nbuckets - 1);
 }
 
 static void
@@ -50,20 +50,20 @@ rehash(struct terms *t)
 	for (i = 0; i < t->n; i++) {
 		if (t->v[i].s == NULL)
 			continue;
-		b = bucket_of(t, t->v[i].s);
+		b = bucket_of(t, t->v[i].hash);
 		t->v[i].next = t->buckets[b];
 		t->buckets[b] = i + 1;
 	}
 }
 
 uint32_t
-terms_intern(struct terms *t, const char *s)
+terms_intern(struct terms *t, const char *s, uint64_t hash)
 {
-	uint32_t b = bucket_of(t, s), i, id;
+	uint32_t b = bucket_of(t, hash), i, id;
 	struct term *tm;
 
 	for (i = t->buckets[b]; i != 0; i = t->v[i - 1].next)
-		if (strcmp(t->v[i - 1].s, s) == 0)
+		if (t->v[i - 1].hash == hash && strcmp(t->v[i - 1].s, s) == 0)
 			return i - 1;
 	if (t->free_head != 0) {
 		id = t->free_head - 1;
@@ -78,6 +78,7 @@ terms_intern(struct terms *t, const char *s)
 	}
 	tm = &t->v[id];
 	tm->s = xstrdup(s);
+	tm->hash = hash;
 	tm->df = tm->refs = tm->langs = 0;
 	tm->npost = 0;
 	tm->next = t->buckets[b];
@@ -95,7 +96,7 @@ terms_maybe_release(struct terms *t, uint32_t id)
 
 	if (tm->s == NULL || tm->df > 0 || tm->refs > 0)
 		return;
-	b = bucket_of(t, tm->s);
+	b = bucket_of(t, tm->hash);
 	for (p = &t->buckets[b]; *p != 0; p = &t->v[*p - 1].next) {
 		if (*p == id + 1) {
 			*p = tm->next;

@@ -190,11 +190,8 @@ text_free(struct text *tx)
 void
 feat_list_clear(struct feat_list *fl)
 {
-	size_t i;
-
-	for (i = 0; i < fl->n; i++)
-		free(fl->v[i].term);
 	fl->n = 0;
+	fl->alen = 0;
 	fl->nshingles = 0;
 }
 
@@ -203,6 +200,7 @@ feat_list_free(struct feat_list *fl)
 {
 	feat_list_clear(fl);
 	free(fl->v);
+	free(fl->arena);
 	free(fl->shingles);
 	memset(fl, 0, sizeof *fl);
 }
@@ -355,18 +353,28 @@ add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
     double wt)
 {
 	size_t len = strlen(s), i;
-	uint64_t h = hash64(s, len, (uint64_t)kind);
 	uint32_t *slot;
 	struct feat *f;
+	uint64_t h;
+	char *t;
 
 	if (len == 0)
 		return;
+	/* The text goes to the arena first; dropped again if known. */
+	if (out->alen + len + 2 > out->acap) {
+		out->acap = (out->alen + len + 2) * 2;
+		out->arena = xrealloc(out->arena, out->acap);
+	}
+	t = out->arena + out->alen;
+	t[0] = kind;
+	memcpy(t + 1, s, len + 1);
+	h = hash64(t, len + 1, 0);
 	for (i = h & (tx->nslots - 1);; i = (i + 1) & (tx->nslots - 1)) {
 		slot = &tx->slots[i];
 		if (*slot == 0)
 			break;
 		f = &out->v[*slot - 1];
-		if (f->term[0] == kind && strcmp(f->term + 1, s) == 0) {
+		if (f->hash == h && strcmp(out->arena + f->off, t) == 0) {
 			f->tf += wt;
 			return;
 		}
@@ -378,10 +386,10 @@ add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
 		out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
 	}
 	f = &out->v[out->n++];
-	f->term = xmalloc(len + 2);
-	f->term[0] = kind;
-	memcpy(f->term + 1, s, len + 1);
+	f->off = out->alen;
+	f->hash = h;
 	f->tf = wt;
+	out->alen += len + 2;
 	*slot = (uint32_t)out->n;
 }
 
