@@ -523,13 +523,29 @@ story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
 	story_norms(s);
 }
 
+/* The primary subtag of a language tag, lower case: "en-US" is "en". */
+static void
+lang_primary(const char *tag, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && tag[i] != '\0' && tag[i] != '-' &&
+	    tag[i] != '_';
+	    i++)
+		out[i] = (char)(tag[i] >= 'A' && tag[i] <= 'Z' ? tag[i] | 0x20
+							       : tag[i]);
+	out[i] = '\0';
+}
+
 static bool
 story_has_lang(const struct story *s, const char *lang)
 {
+	char l[sizeof s->langs[0]];
 	int i;
 
+	lang_primary(lang, l, sizeof l);
 	for (i = 0; i < s->nlangs; i++)
-		if (strncmp(s->langs[i], lang, sizeof s->langs[i] - 1) == 0)
+		if (strcmp(s->langs[i], l) == 0)
 			return true;
 	return false;
 }
@@ -540,8 +556,7 @@ story_add_lang(struct story *s, const char *lang)
 	if (lang == NULL || *lang == '\0' || story_has_lang(s, lang) ||
 	    s->nlangs == STORY_MAX_LANGS)
 		return;
-	strncpy(s->langs[s->nlangs], lang, sizeof s->langs[0] - 1);
-	s->langs[s->nlangs][sizeof s->langs[0] - 1] = '\0';
+	lang_primary(lang, s->langs[s->nlangs], sizeof s->langs[0]);
 	s->nlangs++;
 }
 

@@ -98,19 +98,6 @@ int cluster_opts_set(struct cluster_opts *o, const char *key,
     const char *value);
 
 /**
- * Set one option by its name in sheafd.conf(5) ("story_window" in days,
- * "text_threshold", ...).
- *
- * @param o      options to change
- * @param key    option name
- * @param value  its value as text
- * @return SH_OK, SH_ENOTFOUND for an unknown key, SH_EINVAL for a value out
- *         of range
- */
-int cluster_opts_set(struct cluster_opts *o, const char *key,
-    const char *value);
-
-/**
  * A new clusterer.
  *
  * @param o           tuning, copied; NULL for the defaults

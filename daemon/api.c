@@ -18,6 +18,7 @@
  * a body too large, 503 when the daemon is stopping or too busy.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -1021,9 +1022,17 @@ api_share_config(struct sheafd *d)
 	d->api_max_request = d->cfg.api_max_request;
 	d->api_timeout = d->cfg.api_timeout;
 	d->nlanguages = d->cfg.nlanguages;
-	for (i = 0; i < d->cfg.nlanguages; i++)
-		snprintf(d->languages[i], sizeof(d->languages[i]), "%s",
-		    d->cfg.languages[i]);
+	/* Stories keep primary subtags in lower case: "en-GB" is "en". */
+	for (i = 0; i < d->cfg.nlanguages; i++) {
+		const char *l = d->cfg.languages[i];
+		size_t k;
+
+		for (k = 0; k + 1 < sizeof(d->languages[i]) && l[k] != '\0' &&
+			    l[k] != '-' && l[k] != '_';
+		     k++)
+			d->languages[i][k] = (char)tolower((unsigned char)l[k]);
+		d->languages[i][k] = '\0';
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 

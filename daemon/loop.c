@@ -455,6 +455,20 @@ static const struct cfg_key {
     {"api_max_page", 'u', offsetof(struct config, api_max_page), NOW},
     {"map_size", 'z', offsetof(struct config, map_size), RESTART},
     {"max_map_size", 'z', offsetof(struct config, max_map_size), RESTART},
+    {"story_window", 'd', offsetof(struct config, cluster.window), NOW},
+    {"frequency_window", 'd', offsetof(struct config, cluster.df_window), NOW},
+    {"text_threshold", 'f', offsetof(struct config, cluster.text_threshold),
+	NOW},
+    {"names_threshold", 'f', offsetof(struct config, cluster.names_threshold),
+	NOW},
+    {"names_threshold_same", 'f',
+	offsetof(struct config, cluster.names_threshold_same), NOW},
+    {"names_floor", 'f', offsetof(struct config, cluster.names_floor), NOW},
+    {"merge_threshold", 'f', offsetof(struct config, cluster.merge_threshold),
+	NOW},
+    {"duplicate_threshold", 'f', offsetof(struct config, cluster.dup_threshold),
+	NOW},
+    {"idf_base", 'f', offsetof(struct config, cluster.idf_base), NOW},
 };
 
 /* A key's value as text, for the log. */
@@ -478,6 +492,9 @@ cfg_value(const struct config *cfg, const struct cfg_key *k, char *buf,
 	case 'b':
 		snprintf(buf, n, "%s",
 		    *(const bool *)(const void *)p ? "yes" : "no");
+		break;
+	case 'f':
+		snprintf(buf, n, "%g", *(const double *)(const void *)p);
 		break;
 	default:
 		s = *(char *const *)(const void *)p;

@@ -36,6 +36,8 @@ struct rebuild {
 	struct sheafd *d;
 	struct store_rtx *rtx;
 	size_t restored;
+	uint64_t *orphans; /* entries in the window without a story */
+	size_t norphans;
 };
 
 static uint32_t
@@ -81,8 +83,14 @@ restore_one(const struct store_entry *e, void *arg)
 	uint64_t story;
 	char *text;
 
-	if (e->story_id == 0)
-		return SH_OK; /* left for story_catch_up() */
+	if (e->story_id == 0) {
+		/* Stored before stories existed: clustered by catch_up(). */
+		if (rb->norphans % 256 == 0)
+			rb->orphans = xreallocarray(rb->orphans,
+			    rb->norphans + 256, sizeof(*rb->orphans));
+		rb->orphans[rb->norphans++] = e->seq;
+		return SH_OK;
+	}
 	if (store_story_resolve(rb->rtx, e->story_id, &story) != SH_OK)
 		story = e->story_id;
 	text = body_text(e->summary, e->content_html);
@@ -102,9 +110,9 @@ restore_one(const struct store_entry *e, void *arg)
 
 /* A new clusterer holding the window as the store has it. */
 static int
-rebuild(struct sheafd *d, struct store_rtx *rtx)
+rebuild(struct sheafd *d, struct store_rtx *rtx, struct rebuild *out)
 {
-	struct rebuild rb = {d, rtx, 0};
+	struct rebuild rb = {d, rtx, 0, NULL, 0};
 	uint64_t next;
 	int rc;
 
@@ -117,7 +125,54 @@ rebuild(struct sheafd *d, struct store_rtx *rtx)
 	if (rc == SH_OK && cluster_next_story(d->cl) < next)
 		rc = SH_EINVAL; /* cannot happen: restore only raises it */
 	d->cl_restored = rb.restored;
+	if (out != NULL)
+		*out = rb;
+	else
+		free(rb.orphans);
 	return rc;
+}
+
+struct catch_up {
+	struct sheafd *d;
+	const uint64_t *seqs;
+	size_t n;
+	int64_t now;
+};
+
+/* Cluster the entries of the window that have no story yet. */
+static int
+catch_up_cb(struct store_wtx *wtx, void *arg)
+{
+	struct catch_up *cu = arg;
+	struct store_entry e;
+	struct feed_entry fe;
+	size_t i;
+	int rc;
+
+	if ((rc = story_write_begin(cu->d, wtx)) != SH_OK)
+		return rc;
+	for (i = 0; i < cu->n; i++) {
+		store_entry_init(&e);
+		rc = store_entry_get(store_wtx_reader(wtx), cu->seqs[i], &e);
+		if (rc == SH_OK) {
+			memset(&fe, 0, sizeof(fe));
+			fe.id = e.entry_id;
+			fe.title = e.title;
+			fe.link = e.link;
+			fe.summary = e.summary;
+			fe.content_html = e.content_html;
+			fe.language = e.language;
+			fe.published = e.published;
+			rc = story_ingest(cu->d, wtx, e.seq, &fe, NULL,
+			    e.first_seen);
+		} else if (rc == SH_ENOTFOUND) {
+			rc = SH_OK;
+		}
+		store_entry_clear(&e);
+		if (rc != SH_OK)
+			return rc;
+	}
+	return SH_OK;
 }
 
 int
@@ -126,16 +181,39 @@ story_open(struct sheafd *d)
 	struct store_rtx *rtx;
 	int rc;
 
+	struct rebuild rb;
+	struct catch_up cu;
+	char *err = NULL;
+
 	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
 		return rc;
-	rc = rebuild(d, rtx);
+	rc = rebuild(d, rtx, &rb);
 	store_read_end(rtx);
-	if (rc == SH_OK) {
-		d->cl_dirty = false;
-		log_info("stories: %zu entries of the last %lld days restored",
-		    d->cl_restored,
-		    (long long)(d->cfg.cluster.df_window / 86400));
+	if (rc != SH_OK) {
+		free(rb.orphans);
+		return rc;
 	}
+	d->cl_dirty = false;
+	log_info("stories: %zu entries of the last %lld days restored",
+	    d->cl_restored, (long long)(d->cfg.cluster.df_window / 86400));
+	if (rb.norphans > 0) {
+		cu.d = d;
+		cu.seqs = rb.orphans;
+		cu.n = rb.norphans;
+		cu.now = time(NULL);
+		rc = store_write(d->st, catch_up_cb, &cu, &err);
+		story_write_end(d, rc);
+		if (rc == SH_OK)
+			log_info("stories: %zu entries without a story "
+				 "clustered",
+			    rb.norphans);
+		else
+			log_warnx("stories: cannot cluster %zu entries: %s",
+			    rb.norphans, err ? err : store_strerror(rc));
+		free(err);
+		rc = SH_OK; /* the daemon runs; they wait for next start */
+	}
+	free(rb.orphans);
 	return rc;
 }
 
@@ -146,7 +224,7 @@ story_write_begin(struct sheafd *d, struct store_wtx *wtx)
 
 	d->nchanged = 0;
 	if (d->cl_dirty || d->cl == NULL) {
-		if ((rc = rebuild(d, store_wtx_reader(wtx))) != SH_OK)
+		if ((rc = rebuild(d, store_wtx_reader(wtx), NULL)) != SH_OK)
 			return rc;
 		log_info("stories: window rebuilt from the store (%zu "
 			 "entries)",
