@@ -491,6 +491,23 @@ story_prune(struct clusterer *c, struct story *s)
 	qsort(s->v, s->n, sizeof *s->v, tw_by_term);
 }
 
+/*
+ * Drop the postings of closed stories from a term's list.  Lists are
+ * cleaned lazily as searches walk them, but a term too common to be
+ * searched is never walked: without this its list would grow with the
+ * stream.
+ */
+static void
+post_compact(struct clusterer *c, struct term *tm)
+{
+	uint32_t i, o = 0;
+
+	for (i = 0; i < tm->npost; i++)
+		if (c->live[tm->post[i].slot] == tm->post[i].gen)
+			tm->post[o++] = tm->post[i];
+	tm->npost = o;
+}
+
 /* Add a sorted vector to a story's centroid (sorted merge). */
 static void
 story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
@@ -507,6 +524,8 @@ story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
 			struct term *tm = &c->terms.v[v[j].term];
 
 			tm->refs++;
+			if (tm->npost >= 2 * tm->refs + 16)
+				post_compact(c, tm);
 			terms_post_add(&c->terms, v[j].term, slot, s->gen);
 			out[o++] = v[j++];
 		} else {
