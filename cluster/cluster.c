@@ -29,8 +29,8 @@
 #include "cluster_int.h"
 #include "common.h"
 
-#define SIG_BINS 32	     /* MinHash bins (one-permutation hashing) */
-#define SIG_BANDS 8	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
+#define SIG_BINS 128	     /* MinHash bins (one-permutation hashing) */
+#define SIG_BANDS 32	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
 #define SIG_MIN_SHINGLES 8   /* shorter texts are left to layer 3 */
 #define DUP_SLOTS (1u << 18) /* direct-mapped id/url/band tables */
 #define TOP_CANDIDATES 8     /* stories scored exactly per entry */
@@ -53,7 +53,7 @@ cluster_opts_default(struct cluster_opts *o)
 	o->names_threshold_same = 0.30;
 	o->names_floor = 0.10;
 	o->merge_threshold = 0.30;
-	o->dup_threshold = 0.60;
+	o->dup_threshold = 0.55;
 	o->idf_base = 0.7;
 }
 
@@ -151,8 +151,8 @@ struct rent {
 	int64_t arrived; /* the clock when it came */
 	uint32_t *terms, nterms;
 	uint64_t story;
-	uint32_t sig[SIG_BINS];
-	uint32_t sigmask; /* bins filled by a shingle, not by densifying */
+	uint16_t sig[SIG_BINS];
+	uint64_t sigmask[2]; /* bins filled by a shingle, not by densifying */
 	bool has_sig;
 };
 
@@ -548,9 +548,9 @@ lang_primary(const char *tag, char *out, size_t size)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < size && tag[i] != '\0' && tag[i] != '-' &&
-	    tag[i] != '_';
-	    i++)
+	for (i = 0;
+	     i + 1 < size && tag[i] != '\0' && tag[i] != '-' && tag[i] != '_';
+	     i++)
 		out[i] = (char)(tag[i] >= 'A' && tag[i] <= 'Z' ? tag[i] | 0x20
 							       : tag[i]);
 	out[i] = '\0';
@@ -742,7 +742,8 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 		c->ev[i].w = (float)(c->ev[i].w / nw);
 		c->ev[i].e = (float)(c->ev[i].e / ne);
 	}
-	qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
+	if (c->nev > 1)
+		qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
 }
 
 /* Cosines of two sorted vectors, given the second one's norms. */
@@ -771,6 +772,12 @@ cosines(const struct tw *a, uint32_t na, const struct tw *b, uint32_t nb,
 
 /* MinHash signatures: one permutation, bins by the hash's top bits. */
 
+static bool
+bin_filled(const uint64_t *mask, int b)
+{
+	return (mask[b / 64] >> (b % 64)) & 1;
+}
+
 static uint64_t
 mix64(uint64_t x)
 {
@@ -783,35 +790,43 @@ mix64(uint64_t x)
 }
 
 static bool
-signature(const struct feat_list *fl, uint32_t *sig, uint32_t *mask)
+signature(const struct feat_list *fl, uint16_t *sig, uint64_t *mask)
 {
+	uint32_t min[SIG_BINS];
 	size_t i;
 	int b, k;
 
 	if (fl->nshingles < SIG_MIN_SHINGLES)
 		return false;
 	for (b = 0; b < SIG_BINS; b++)
-		sig[b] = UINT32_MAX;
+		min[b] = UINT32_MAX;
 	for (i = 0; i < fl->nshingles; i++) {
 		uint64_t h = mix64(fl->shingles[i]);
-		int bin = (int)(h >> 59); /* top 5 bits: SIG_BINS == 32 */
+		int bin = (int)(h >> 57); /* top 7 bits: SIG_BINS == 128 */
 		uint32_t v = (uint32_t)h;
 
-		if (v < sig[bin])
-			sig[bin] = v;
+		if (v < min[bin])
+			min[bin] = v;
 	}
-	*mask = 0;
+	mask[0] = mask[1] = 0;
 	for (b = 0; b < SIG_BINS; b++)
-		if (sig[b] != UINT32_MAX)
-			*mask |= 1u << b;
-	/* Densify: an empty bin borrows from the next non-empty one, so that
+		if (min[b] != UINT32_MAX)
+			mask[b / 64] |= (uint64_t)1 << (b % 64);
+	/* Densify: an empty bin borrows from the next filled one, so that
 	 * LSH bands of short texts still find each other. */
 	for (b = 0; b < SIG_BINS; b++) {
-		for (k = 1; sig[b] == UINT32_MAX && k < SIG_BINS; k++)
-			if (sig[(b + k) % SIG_BINS] != UINT32_MAX)
-				sig[b] = (uint32_t)mix64(
-				    sig[(b + k) % SIG_BINS] + (uint64_t)k);
+		for (k = 1; !bin_filled(mask, b) && k < SIG_BINS; k++) {
+			if (bin_filled(mask, (b + k) % SIG_BINS)) {
+				min[b] = (uint32_t)mix64(
+				    min[(b + k) % SIG_BINS] + (uint64_t)k);
+				break;
+			}
+		}
 	}
+	/* Sixteen bits of each minimum are enough to compare (b-bit
+	 * minwise hashing): a chance agreement is 1 in 65536. */
+	for (b = 0; b < SIG_BINS; b++)
+		sig[b] = (uint16_t)min[b];
 	return true;
 }
 
@@ -822,21 +837,22 @@ signature(const struct feat_list *fl, uint32_t *sig, uint32_t *mask)
 static double
 sig_similarity(const struct rent *a, const struct rent *b)
 {
-	uint32_t either = a->sigmask | b->sigmask;
 	int i, same = 0, n = 0;
 
 	for (i = 0; i < SIG_BINS; i++) {
-		if (!(either & (1u << i)))
+		bool fa = bin_filled(a->sigmask, i),
+		     fb = bin_filled(b->sigmask, i);
+
+		if (!fa && !fb)
 			continue;
 		n++;
-		same += a->sig[i] == b->sig[i] &&
-			(a->sigmask & b->sigmask & (1u << i));
+		same += fa && fb && a->sig[i] == b->sig[i];
 	}
 	return n ? (double)same / n : 0;
 }
 
 static uint64_t
-band_key(const uint32_t *sig, int band)
+band_key(const uint16_t *sig, int band)
 {
 	int rows = SIG_BINS / SIG_BANDS;
 
@@ -1083,7 +1099,8 @@ explain(struct clusterer *c, const struct story *s, char *out, size_t size)
 			j++;
 		}
 	}
-	qsort(best, (size_t)nb, sizeof *best, tw_by_weight);
+	if (nb > 1)
+		qsort(best, (size_t)nb, sizeof *best, tw_by_weight);
 	for (k = 0; k < nb; k++) {
 		const char *t = c->terms.v[best[k].term].s;
 		const char *mark = t[0] == TERM_KEY   ? "~"
@@ -1176,7 +1193,7 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	r->arrived = c->now;
 	c->cur_time = r->time;
 	build_vector(c, r, c->cur_lang);
-	r->has_sig = signature(&c->fl, r->sig, &r->sigmask);
+	r->has_sig = signature(&c->fl, r->sig, r->sigmask);
 	return r;
 }
 

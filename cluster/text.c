@@ -264,6 +264,10 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 
 		if (c >= 'A' && c <= 'Z')
 			c = (UChar)(c | 0x20);
+		/* A word-initial alef, ayin or hamza (an apostrophe once
+		 * transliterated) carries a vowel: אלטמן is altmn. */
+		if ((c == '\'' || c == 0x2bc || c == 0x2bb) && o == out)
+			c = 'a';
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
 			*o++ = (char)c;
 	}
@@ -404,30 +408,64 @@ add_shingle(struct feat_list *out, uint64_t h)
 	out->shingles[out->nshingles++] = h;
 }
 
-/* A number token: its digits in any script, leading zeros dropped. */
-static void
-add_number(struct text *tx, struct feat_list *out, const UChar *w, int32_t n,
-    double wt)
+/*
+ * The digits of a number token in any script, into d (at least n + 1
+ * bytes): leading zeros dropped, a group separator (one followed by
+ * exactly three digits: 1,300 1.300 1 300) left out, and any other
+ * separator read as the decimal point (1.2 and 1,2 are both "1.2").
+ * Returns the length; digits past a decimal part are dropped.
+ */
+static size_t
+number_text(const UChar *w, int32_t n, char *d, size_t o)
 {
-	char d[WORD_MAX_UCHARS + 1];
-	size_t o = 0;
-	int32_t i;
+	bool decimal = false;
+	int32_t i = 0, j;
 	UChar32 c;
 
-	for (i = 0; i < n;) {
-		int32_t v;
+	while (i < n) {
+		int32_t v, run = 0;
 
 		U16_NEXT(w, i, n, c);
-		v = u_charDigitValue(c);
-		if (v < 0)
-			continue; /* separators: 1,300 1.300 7,8 */
-		if (o == 0 && v == 0)
+		if ((v = u_charDigitValue(c)) >= 0) {
+			if (o == 0 && v == 0 && !decimal)
+				continue;
+			d[o++] = (char)('0' + v);
 			continue;
-		d[o++] = (char)('0' + v);
+		}
+		/* A separator: count the digits that follow it. */
+		for (j = i; j < n;) {
+			UChar32 k;
+
+			U16_NEXT(w, j, n, k);
+			if (u_charDigitValue(k) < 0)
+				break;
+			run++;
+		}
+		if (run == 3 || run == 0 || decimal)
+			continue;
+		if (o == 0)
+			d[o++] = '0';
+		d[o++] = '.';
+		decimal = true;
 	}
+	if (decimal)
+		while (o > 0 && d[o - 1] == '0')
+			o--;
+	if (o > 0 && d[o - 1] == '.')
+		o--;
 	d[o] = '\0';
-	if (o >= 2)
-		add_term(tx, out, TERM_NUM, d, wt);
+	return o;
+}
+
+/* Emit a pending number: one digit alone says too little. */
+static void
+flush_number(struct text *tx, struct feat_list *out, char *num, double wt)
+{
+	size_t digits = strspn(num, "0123456789");
+
+	if (digits >= 2 || (num[digits] == '.' && strlen(num) >= 3))
+		add_term(tx, out, TERM_NUM, num, wt);
+	num[0] = '\0';
 }
 
 static bool
@@ -470,6 +508,54 @@ sentence_start(const UChar *s, int32_t start)
 	return false;
 }
 
+/*
+ * The spaces that group digits in print (French 1 300 with a no-break or
+ * thin space).  A plain space does not: "in 2022 300 people" is two
+ * numbers.
+ */
+static bool
+is_group_space(UChar c)
+{
+	return c == 0xa0 || c == 0x202f || c == 0x2009;
+}
+
+/*
+ * Drop an elided article or preposition from the front of a word, as
+ * French and Italian write them: l'élection, d’Altman, qu'il, dell'anno.
+ * ICU keeps them in the word; left there they would hide both the word
+ * and, for d'Altman, the capital that marks a name.
+ */
+static void
+elide(const UChar **w, int32_t *n)
+{
+	static const char *const heads[] = {"l", "d", "j", "m", "n", "s", "t",
+	    "c", "qu", "jusqu", "lorsqu", "puisqu", "dell", "nell", "all",
+	    "dall", "sull", "quell", "un"};
+	int32_t i, k;
+
+	for (i = 1; i < *n - 1 && i <= 6; i++) {
+		if ((*w)[i] != '\'' && (*w)[i] != 0x2019)
+			continue;
+		for (k = 0; k < (int32_t)(sizeof heads / sizeof heads[0]);
+		     k++) {
+			const char *h = heads[k];
+			int32_t j;
+
+			if ((int32_t)strlen(h) != i)
+				continue;
+			for (j = 0; j < i; j++)
+				if (((*w)[j] | 0x20) != h[j])
+					break;
+			if (j == i) {
+				*w += i + 1;
+				*n -= i + 1;
+				return;
+			}
+		}
+		return;
+	}
+}
+
 struct field {
 	double wt;     /* weight of each occurrence */
 	int max_words; /* words that make features */
@@ -484,6 +570,8 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 	int32_t len = 0, start, end, words = 0;
 	uint64_t h1 = 0, h2 = 0;
 	UChar fold[WORD_MAX_UCHARS * 3];
+	char num[WORD_MAX_UCHARS * 4 + 2] = "";
+	int32_t prev_end = -2;
 
 	if (s == NULL || *s == '\0')
 		return;
@@ -521,10 +609,25 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		if (words > SHINGLE_MAX_WORDS)
 			break;
 		if (is_number(w, n, status)) {
-			if (feats)
-				add_number(tx, out, w, n, fd->wt);
+			size_t pl = strlen(num);
+
+			if (!feats)
+				continue;
+			/* "1 300" in two tokens: a group of three after a
+			 * number and one grouping space continues it. */
+			if (pl > 0 && n == 3 && strchr(num, '.') == NULL &&
+			    start == prev_end + 1 &&
+			    is_group_space(tx->u16[prev_end])) {
+				number_text(w, n, num, pl);
+			} else {
+				flush_number(tx, out, num, fd->wt);
+				number_text(w, n, num, 0);
+			}
+			prev_end = end;
 			continue;
 		}
+		flush_number(tx, out, num, fd->wt);
+		elide(&w, &n);
 		st = U_ZERO_ERROR;
 		fn = u_strFoldCase(fold, (int32_t)(sizeof fold / sizeof *fold),
 		    w, n, U_FOLD_CASE_DEFAULT, &st);
@@ -557,6 +660,7 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 			     : 1);
 		add_term(tx, out, TERM_KEY, c->name, kw);
 	}
+	flush_number(tx, out, num, fd->wt);
 }
 
 void

@@ -372,7 +372,8 @@ store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 		} else if (what == STORE_UPSERT_CHANGED)
 			c->nchanged++;
 	}
-	qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
+	if (nfresh > 1)
+		qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
 	for (i = 0; i < nfresh && rc == SH_OK; i++)
 		rc = story_ingest(c->d, wtx, fresh[i].seq, fresh[i].fe,
 		    c->doc->language, c->now);
