@@ -29,15 +29,14 @@
 #include "cluster_int.h"
 #include "common.h"
 
-#define SIG_BINS 128	     /* MinHash bins (one-permutation hashing) */
-#define SIG_BANDS 32	     /* LSH bands of SIG_BINS / SIG_BANDS rows */
-#define SIG_MIN_SHINGLES 8   /* shorter texts are left to layer 3 */
-#define DUP_SLOTS (1u << 18) /* direct-mapped id/url/band tables */
-#define TOP_CANDIDATES 8     /* stories scored exactly per entry */
-#define MERGE_BRIDGE 0.5     /* share of a threshold a bridge must reach */
-#define POST_SKIP 256
-#define PROBE_TERMS                                                            \
-	32 /* heaviest entry terms that find candidates */ /* terms in more stories than this only score */
+#define SIG_BINS 128	       /* MinHash bins (one-permutation hashing) */
+#define SIG_BANDS 32	       /* LSH bands of SIG_BINS / SIG_BANDS rows */
+#define SIG_MIN_SHINGLES 8     /* shorter texts are left to layer 3 */
+#define DUP_SLOTS (1u << 18)   /* direct-mapped id/url/band tables */
+#define TOP_CANDIDATES 8       /* stories scored exactly per entry */
+#define MERGE_BRIDGE 0.5       /* share of a threshold a bridge must reach */
+#define POST_SKIP 256	       /* a term in more stories finds none */
+#define PROBE_TERMS 16	       /* heaviest entry terms that find candidates */
 #define STORY_MAX_TERMS 400    /* centroid size kept after pruning */
 #define STORY_MAX_LANGS 8      /* languages remembered per story */
 #define SWEEP_EVERY 512	       /* entries between closing sweeps */
@@ -513,30 +512,44 @@ static void
 story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
     uint32_t n)
 {
-	uint32_t slot = (uint32_t)(s - c->st), i = 0, j = 0, o = 0;
-	struct tw *out;
+	uint32_t slot = (uint32_t)(s - c->st), i = 0, j = 0, u = 0;
+	int64_t a, b, o;
 
-	out = xreallocarray(NULL, (size_t)s->n + n, sizeof *out);
+	/* The size of the union first, then a merge from the back, in
+	 * place: no copy of a large centroid at every entry. */
 	while (i < s->n || j < n) {
 		if (j == n || (i < s->n && s->v[i].term < v[j].term))
-			out[o++] = s->v[i++];
-		else if (i == s->n || v[j].term < s->v[i].term) {
-			struct term *tm = &c->terms.v[v[j].term];
+			i++;
+		else if (i == s->n || v[j].term < s->v[i].term)
+			j++;
+		else
+			i++, j++;
+		u++;
+	}
+	if (u > s->cap) {
+		s->cap = u > 2 * s->cap ? u : 2 * s->cap;
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+	}
+	a = (int64_t)s->n - 1;
+	b = (int64_t)n - 1;
+	for (o = (int64_t)u - 1; b >= 0; o--) {
+		if (a >= 0 && s->v[a].term > v[b].term) {
+			s->v[o] = s->v[a--];
+		} else if (a >= 0 && s->v[a].term == v[b].term) {
+			s->v[o] = s->v[a--];
+			s->v[o].w += v[b].w;
+			s->v[o].e += v[b--].e;
+		} else {
+			struct term *tm = &c->terms.v[v[b].term];
 
 			tm->refs++;
 			if (tm->npost >= 2 * tm->refs + 16)
 				post_compact(c, tm);
-			terms_post_add(&c->terms, v[j].term, slot, s->gen);
-			out[o++] = v[j++];
-		} else {
-			out[o] = s->v[i++];
-			out[o].w += v[j].w;
-			out[o++].e += v[j++].e;
+			terms_post_add(&c->terms, v[b].term, slot, s->gen);
+			s->v[o] = v[b--];
 		}
 	}
-	free(s->v);
-	s->v = out;
-	s->n = s->cap = o;
+	s->n = u;
 	if (s->n > 2 * STORY_MAX_TERMS)
 		story_prune(c, s);
 	story_norms(s);
