@@ -17,6 +17,7 @@
 #include <libstemmer.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
 
@@ -85,7 +86,8 @@ struct cache_slot {
 
 struct text {
 	UBreakIterator *brk;
-	UTransliterator *latin;
+	UTransliterator *latin;	      /* Any-Latin; Latin-ASCII */
+	UTransliterator *latin_ascii; /* Latin-ASCII alone, much cheaper */
 	struct sb_stemmer *stem[NSTEMMERS];
 	bool stem_tried[NSTEMMERS];
 	struct cache_slot *cache;
@@ -165,6 +167,11 @@ text_new(void)
 	tx->latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
 	if (U_FAILURE(st))
 		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
+	u_uastrcpy(id, "Latin-ASCII");
+	tx->latin_ascii =
+	    utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+	if (U_FAILURE(st))
+		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
 	tx->cache = xcalloc(CACHE_SLOTS, sizeof *tx->cache);
 	tx->nslots = 4096;
 	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
@@ -180,6 +187,7 @@ text_free(struct text *tx)
 		return;
 	ubrk_close(tx->brk);
 	utrans_close(tx->latin);
+	utrans_close(tx->latin_ascii);
 	for (i = 0; i < NSTEMMERS; i++)
 		if (tx->stem[i] != NULL)
 			sb_stemmer_delete(tx->stem[i]);
@@ -245,6 +253,29 @@ text_name_key(const char *w, char *out)
 	out[o] = '\0';
 }
 
+/* Whether a word is in Latin script (or script-neutral) throughout. */
+static bool
+latin_only(const UChar *s, int32_t n)
+{
+	int32_t i = 0;
+	UChar32 c;
+
+	while (i < n) {
+		UErrorCode st = U_ZERO_ERROR;
+		UScriptCode sc;
+
+		U16_NEXT(s, i, n, c);
+		if (c < 0x80)
+			continue;
+		sc = uscript_getScript(c, &st);
+		if (U_FAILURE(st) ||
+		    (sc != USCRIPT_LATIN && sc != USCRIPT_COMMON &&
+			sc != USCRIPT_INHERITED))
+			return false;
+	}
+	return true;
+}
+
 /* UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9]. */
 static char *
 to_latin(struct text *tx, const UChar *s, int32_t n)
@@ -260,7 +291,10 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 			ascii = false;
 	memcpy(buf, s, (size_t)n * sizeof *s);
 	if (!ascii) {
-		utrans_transUChars(tx->latin, buf, &len,
+		/* Words of Latin script (é, ß, ł) need only Latin-ASCII;
+		 * Any-Latin would first look for a script to convert. */
+		utrans_transUChars(
+		    latin_only(s, n) ? tx->latin_ascii : tx->latin, buf, &len,
 		    (int32_t)(sizeof buf / sizeof buf[0]), 0, &limit, &st);
 		if (U_FAILURE(st))
 			len = n; /* too long once transliterated: keep ASCII */
