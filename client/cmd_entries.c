@@ -24,41 +24,6 @@ struct entries_query {
 	bool all;	  /* follow the cursor to the end */
 };
 
-static bool
-parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out > 0;
-}
-
-/* --since: a duration back from now (90s, 15m, 2h, 3d, 1w) or a date. */
-static bool
-parse_since(const char *s, int64_t now, int64_t *out)
-{
-	static const char units[] = "smhdw";
-	static const int64_t mult[] = {1, 60, 3600, 86400, 604800};
-	const char *u;
-	char *end;
-	long long v;
-
-	if (*s >= '0' && *s <= '9') {
-		errno = 0;
-		v = strtoll(s, &end, 10);
-		if (errno == 0 && end != s && end[0] != '\0' &&
-		    end[1] == '\0' && (u = strchr(units, end[0])) != NULL &&
-		    v <= INT32_MAX) {
-			*out = now - (int64_t)v * mult[u - units];
-			return true;
-		}
-	}
-	return feed_date_parse(s, out) == SH_OK;
-}
-
 /* The path of one page. */
 static char *
 page_path(struct sheaf_ctx *ctx, const struct entries_query *q, uint64_t want,

@@ -38,24 +38,6 @@ feed_id(json_t *f)
 	return (uint64_t)json_integer_value(json_object_get(f, "id"));
 }
 
-/* The exit status once a message went to stdout: 1 if writing failed. */
-static int
-flushed(void)
-{
-	if (ferror(stdout) || fflush(stdout) != 0) {
-		log_warn("writing the output");
-		return SHEAF_EXIT_ERR;
-	}
-	return SHEAF_EXIT_OK;
-}
-
-/* --json: the answer as it came. */
-static int
-print_raw(const struct api_reply *r)
-{
-	return api_reply_print(r) == 0 ? SHEAF_EXIT_OK : SHEAF_EXIT_ERR;
-}
-
 int
 cmd_add(struct sheaf_ctx *ctx, int argc, char **argv)
 {
@@ -329,12 +311,6 @@ fmt_duration(int64_t s, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%lldm %llds", (long long)(s / 60),
 		    (long long)(s % 60));
-}
-
-static json_int_t
-jint(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
 }
 
 /* The last round's line: when, and what it did. */

@@ -280,6 +280,49 @@ char *fmt_local(const char *iso, char *buf, size_t n);
 const char *jstr(json_t *o, const char *key);
 
 /**
+ * An integer member of an object, 0 when absent or no integer.
+ *
+ * @param o    object
+ * @param key  member
+ * @return its value
+ */
+json_int_t jint(json_t *o, const char *key);
+
+/**
+ * A count or an id on the command line: digits, not 0.
+ *
+ * @param s    the argument
+ * @param out  on success, its value
+ * @return true when s is one
+ */
+bool parse_count(const char *s, uint64_t *out);
+
+/**
+ * --since: a duration back from now (90s, 15m, 2h, 3d, 1w) or a date.
+ *
+ * @param s    the argument
+ * @param now  the current time
+ * @param out  on success, UTC seconds
+ * @return true when s is one
+ */
+bool parse_since(const char *s, int64_t now, int64_t *out);
+
+/**
+ * The exit status once output went to stdout: 1 if writing failed.
+ *
+ * @return SHEAF_EXIT_OK or SHEAF_EXIT_ERR
+ */
+int flushed(void);
+
+/**
+ * --json: print the answer as it came.
+ *
+ * @param r  the answer
+ * @return SHEAF_EXIT_OK or SHEAF_EXIT_ERR
+ */
+int print_raw(const struct api_reply *r);
+
+/**
  * Print the usage of one command on stderr.
  *
  * @param name  the command

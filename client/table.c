@@ -7,6 +7,7 @@
  * columns on a terminal and make a row run a little long.
  */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,4 +281,60 @@ const char *
 jstr(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+bool
+parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out > 0;
+}
+
+bool
+parse_since(const char *s, int64_t now, int64_t *out)
+{
+	static const char units[] = "smhdw";
+	static const int64_t mult[] = {1, 60, 3600, 86400, 604800};
+	const char *u;
+	char *end;
+	long long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno == 0 && end != s && end[0] != '\0' &&
+		    end[1] == '\0' && (u = strchr(units, end[0])) != NULL &&
+		    v <= INT32_MAX) {
+			*out = now - (int64_t)v * mult[u - units];
+			return true;
+		}
+	}
+	return feed_date_parse(s, out) == SH_OK;
+}
+
+json_int_t
+jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+int
+flushed(void)
+{
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		log_warn("writing the output");
+		return SHEAF_EXIT_ERR;
+	}
+	return SHEAF_EXIT_OK;
+}
+
+int
+print_raw(const struct api_reply *r)
+{
+	return api_reply_print(r) == 0 ? SHEAF_EXIT_OK : SHEAF_EXIT_ERR;
 }
