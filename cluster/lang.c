@@ -179,10 +179,11 @@ count_script(struct tally *ty, UChar32 c)
 	}
 	if (sc == USCRIPT_CYRILLIC) {
 		ty->cyrillic++;
-		/* і ї є ґ: Ukrainian; ў (with і): Belarusian */
-		if (c == 0x457 || c == 0x454 || c == 0x491)
+		/* і ї є ґ: Ukrainian, unless ў says Belarusian */
+		if (c == 0x456 || c == 0x457 || c == 0x454 || c == 0x491 ||
+		    c == 0x406 || c == 0x407 || c == 0x404 || c == 0x490)
 			ty->uk++;
-		else if (c == 0x45e)
+		else if (c == 0x45e || c == 0x40e)
 			ty->be++;
 		return;
 	}
@@ -270,7 +271,7 @@ lang_detect(const struct lang_table *t, const char *title, const char *body)
 		return script_lang(ty.top);
 	}
 	if (ty.cyrillic > ty.latin)
-		return ty.uk > 0 ? "uk" : ty.be > 0 ? NULL : "ru";
+		return ty.be > 0 ? "be" : ty.uk > 0 ? "uk" : "ru";
 	for (i = 0; i < NLATIN; i++) {
 		if (ty.hits[i] > best) {
 			second = best;

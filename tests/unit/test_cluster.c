@@ -632,6 +632,65 @@ test_text_limit_binary(void **state)
 }
 
 /* The consonant skeleton behind name keys. */
+/* Entries that do not say their language: the detector's guesses. */
+static void
+test_lang_detect(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"The board of OpenAI fired Sam Altman on Friday, saying that he "
+	     "was not consistently candid with it.",
+		"en"},
+	    {"Le conseil d'administration d'OpenAI a limogé Sam Altman "
+	     "vendredi, selon un communiqué publié sur le site de la société.",
+		"fr"},
+	    {"Der Verwaltungsrat von OpenAI hat Sam Altman am Freitag "
+	     "entlassen, wie das Unternehmen in einer Mitteilung schrieb.",
+		"de"},
+	    {"El consejo de OpenAI despidió a Sam Altman el viernes, según un "
+	     "comunicado de la empresa publicado en su sitio.",
+		"es"},
+	    {"O conselho da OpenAI demitiu Sam Altman na sexta-feira, segundo "
+	     "um comunicado da empresa.",
+		"pt"},
+	    {"Il consiglio di OpenAI ha licenziato Sam Altman venerdì, secondo "
+	     "un comunicato della società.",
+		"it"},
+	    {"Styrelsen för OpenAI har avskedat Sam Altman och det är inte "
+	     "klart vem som tar över efter honom.",
+		"sv"},
+	    {"Совет директоров OpenAI уволил Сэма Альтмана в пятницу.", "ru"},
+	    {"Рада директорів OpenAI звільнила Сема Альтмана у п'ятницю, і це "
+	     "стало несподіванкою.",
+		"uk"},
+	    {"OpenAI 董事会周五解雇了首席执行官萨姆·奥尔特曼。", "zh"},
+	    {"オープンAIの取締役会は金曜日にサム・アルトマン氏を解任した。",
+		"ja"},
+	    {"오픈AI 이사회는 금요일 샘 올트먼을 해임했다.", "ko"},
+	    {"คณะกรรมการของโอเพนเอไอปลดแซม อัลต์แมนเมื่อวันศุกร์", "th"},
+	    {"Το διοικητικό συμβούλιο της OpenAI απέλυσε τον Σαμ Άλτμαν.",
+		"el"},
+	    {"أقال مجلس إدارة أوبن إيه آي سام ألتمان يوم الجمعة.", "ar"},
+	};
+	struct lang_table *t = lang_table_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = lang_detect(t, NULL, cases[i].text);
+
+		if (got == NULL || strcmp(got, cases[i].want) != 0)
+			fail_msg("\"%.40s...\": want %s, got %s", cases[i].text,
+			    cases[i].want, got ? got : "nothing");
+	}
+	/* Too little to tell: no guess rather than a wrong stemmer. */
+	assert_null(lang_detect(t, "Altman", NULL));
+	assert_null(lang_detect(t, NULL, "12 345 678"));
+	assert_null(lang_detect(t, NULL, NULL));
+	lang_table_free(t);
+}
+
 static void
 test_text_name_key(void **state)
 {
@@ -2147,6 +2206,7 @@ main(void)
 	    cmocka_unit_test(test_text_limit_invalid_utf8),
 	    cmocka_unit_test(test_text_limit_binary),
 	    cmocka_unit_test(test_text_name_key),
+	    cmocka_unit_test(test_lang_detect),
 	    cmocka_unit_test_teardown(test_dup_near, cl_teardown),
 	    cmocka_unit_test_teardown(test_dup_template_is_not_dup,
 		cl_teardown),
