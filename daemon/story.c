@@ -71,7 +71,7 @@ body_text(const char *summary, const char *content_html)
 		return feed_html_to_text(content_html, strlen(content_html),
 		    STORY_TEXT_MAX);
 	if (summary != NULL && *summary != '\0')
-		return xstrndup(summary, STORY_TEXT_MAX);
+		return xstrndup(summary, strnlen(summary, STORY_TEXT_MAX));
 	return NULL;
 }
 
