@@ -758,11 +758,10 @@ is(const char *method, const char *want)
 	return strcmp(method, want) == 0;
 }
 
-/* "/v1/feeds/ID" or "/v1/feeds/ID/poll": the id and what follows. */
-static bool
-feed_path(const char *url, uint64_t *id, const char **rest)
+bool
+path_id(const char *url, size_t prefix, uint64_t *id, const char **rest)
 {
-	const char *p = url + strlen("/v1/feeds/");
+	const char *p = url + prefix;
 	char num[24];
 	size_t n = strspn(p, "0123456789");
 
@@ -801,7 +800,8 @@ route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 			return post_opml(d, conn, ac);
 		return reply_method(conn, "GET, POST");
 	}
-	if (strncmp(url, "/v1/feeds/", 10) == 0 && feed_path(url, &id, &rest)) {
+	if (strncmp(url, "/v1/feeds/", 10) == 0 &&
+	    path_id(url, strlen("/v1/feeds/"), &id, &rest)) {
 		if (*rest == '\0') {
 			if (is(method, "GET"))
 				return get_feed(d, conn, id);

@@ -35,6 +35,11 @@ json_t *json_str(const char *s);
 bool parse_u64(const char *s, uint64_t *out);
 /** since=: unix seconds, a date, or a duration back from now. */
 bool parse_since(const char *s, int64_t *out);
+/**
+ * "PREFIX/ID..." as in /v1/feeds/12/poll: the id after prefix bytes, and
+ * what follows it.
+ */
+bool path_id(const char *url, size_t prefix, uint64_t *id, const char **rest);
 /** Whether method is want. */
 bool is(const char *method, const char *want);
 

@@ -699,22 +699,6 @@ get_events(struct sheafd *d, struct MHD_Connection *conn)
 
 /* Routing. */
 
-/* "/v1/stories/ID" or "/v1/stories/ID/read": the id and what follows. */
-static bool
-story_path(const char *url, uint64_t *id, const char **rest)
-{
-	const char *p = url + strlen("/v1/stories/");
-	char num[24];
-	size_t n = strspn(p, "0123456789");
-
-	if (n == 0 || n >= sizeof(num))
-		return false;
-	memcpy(num, p, n);
-	num[n] = '\0';
-	*rest = p + n;
-	return parse_u64(num, id) && *id != 0;
-}
-
 enum MHD_Result
 route_stories(struct sheafd *d, struct MHD_Connection *conn, const char *url,
     const char *method)
@@ -732,7 +716,7 @@ route_stories(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 		return is(method, "GET") ? get_events(d, conn)
 					 : reply_method(conn, "GET");
 	if (strncmp(url, "/v1/stories/", 12) == 0 &&
-	    story_path(url, &id, &rest)) {
+	    path_id(url, strlen("/v1/stories/"), &id, &rest)) {
 		if (*rest == '\0')
 			return is(method, "GET") ? get_story(d, conn, id)
 						 : reply_method(conn, "GET");
