@@ -84,6 +84,39 @@ point "asan build succeeds" $?
 grep -E '^(FAIL|ERROR|XPASS)' build-ci/asan/check.log | head -n 50
 count_suite build-ci/asan/test-suite.log
 
+say "fuzzing: every libFuzzer target under ASan+UBSan"
+# clang builds the targets from the same sources as the programs; each
+# runs FUZZ_SECONDS (60 unless set) on its seeds.  A crash, a leak, a
+# timeout or a broken invariant fails its point.
+if command -v clang >/dev/null 2>&1; then
+	rm -rf build-ci/fuzz
+	mkdir -p build-ci/fuzz
+	(cd build-ci/fuzz && "$top/configure" -q CC=clang --enable-fuzzing \
+	    >configure.log 2>&1 && make -j"$jobs" >make.log 2>&1)
+	st=$?
+	[ $st -eq 0 ] || tail -n 40 build-ci/fuzz/make.log build-ci/fuzz/configure.log
+	point "fuzz build succeeds" $st
+	if [ $st -eq 0 ]; then
+		(cd build-ci/fuzz &&
+		    make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >fuzz.log 2>&1)
+		sed -n '/^fuzz summary/,$p' build-ci/fuzz/fuzz.log
+		grep -E '^   ' build-ci/fuzz/fuzz.log | head -n 40
+		for t in parse date url html opml cluster api; do
+			line=$(grep -E "^$t +executions" build-ci/fuzz/fuzz.log |
+			    tail -n 1)
+			case $line in
+			*"crashes 0") st=0 ;;
+			*) st=1 ;;
+			esac
+			grep -q "fuzz_$t exited with status" \
+			    build-ci/fuzz/fuzz.log && st=1
+			point "fuzz_$t runs clean: ${line:-did not run}" $st
+		done
+	fi
+else
+	point "clang is installed for the fuzz targets" 1
+fi
+
 say "make install"
 rm -rf build-ci/dest
 (cd build-ci/plain && make install DESTDIR="$top/build-ci/dest" \
