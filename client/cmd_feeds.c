@@ -222,9 +222,9 @@ cmd_feeds(struct sheaf_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
-/* POST /v1/feeds/ID/poll; the answer's feed is appended to all if given. */
+/* POST /v1/feeds/ID/poll. */
 static int
-poll_one(struct sheaf_ctx *ctx, uint64_t id, json_t *all)
+poll_one(struct sheaf_ctx *ctx, uint64_t id)
 {
 	struct api_reply r;
 	char path[64];
@@ -233,9 +233,7 @@ poll_one(struct sheaf_ctx *ctx, uint64_t id, json_t *all)
 	snprintf(path, sizeof(path), "/v1/feeds/%" PRIu64 "/poll", id);
 	if (api_json(ctx->api, "POST", path, NULL, &r) != 0)
 		return -1;
-	if (all != NULL)
-		json_array_append(all, r.json);
-	else if (ctx->json)
+	if (ctx->json)
 		rc = api_reply_print(&r);
 	else
 		printf("feed %" PRIu64 ": poll requested\n", id);
@@ -243,42 +241,31 @@ poll_one(struct sheaf_ctx *ctx, uint64_t id, json_t *all)
 	return rc;
 }
 
-/* Poll every feed that is not gone; the answers as {"feeds": [...]}. */
+/* POST /v1/poll: every feed that is not gone or paused, in one request. */
 static int
 poll_all(struct sheaf_ctx *ctx)
 {
 	struct api_reply r;
-	json_t *f, *all = json_array(), *out;
-	size_t i, skipped = 0;
+	json_int_t skipped;
 	int rc = 0;
 
-	if (api_json(ctx->api, "GET", "/v1/feeds", NULL, &r) != 0) {
-		json_decref(all);
+	if (api_json(ctx->api, "POST", "/v1/poll", NULL, &r) != 0)
 		return -1;
-	}
-	json_array_foreach(json_object_get(r.json, "feeds"), i, f)
-	{
-		if (json_is_true(json_object_get(f, "gone")))
-			skipped++;
-		else if ((rc = poll_one(ctx, feed_id(f), all)) != 0)
-			break;
-	}
-	api_reply_clear(&r);
-	if (rc == 0 && ctx->json) {
-		out = json_pack("{s:O}", "feeds", all);
-		if (json_dumpf(out, stdout, JSON_INDENT(2)) != 0)
-			rc = -1;
-		fputc('\n', stdout);
-		json_decref(out);
-	} else if (rc == 0) {
-		printf("%zu feeds: poll requested", json_array_size(all));
+	if (ctx->json) {
+		rc = api_reply_print(&r);
+	} else {
+		printf("%" JSON_INTEGER_FORMAT " feeds: poll requested",
+		    json_integer_value(json_object_get(r.json, "polled")));
+		skipped =
+		    json_integer_value(json_object_get(r.json, "skipped"));
 		if (skipped > 0)
-			printf("; %zu gone, not polled (sheaf poll ID polls "
-			       "one)",
+			printf("; %" JSON_INTEGER_FORMAT
+			       " gone or paused, not polled (sheaf poll ID "
+			       "polls one)",
 			    skipped);
 		printf("\n");
 	}
-	json_decref(all);
+	api_reply_clear(&r);
 	return rc;
 }
 
@@ -293,7 +280,7 @@ cmd_poll(struct sheaf_ctx *ctx, int argc, char **argv)
 		log_warnx("%s: a feed id is a positive number", argv[1]);
 		return usage_of("poll");
 	}
-	if ((argc == 2 ? poll_one(ctx, id, NULL) : poll_all(ctx)) != 0)
+	if ((argc == 2 ? poll_one(ctx, id) : poll_all(ctx)) != 0)
 		return SHEAF_EXIT_ERR;
 	return flushed();
 }

@@ -790,6 +790,10 @@ route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 			return post_feed(d, conn, ac);
 		return reply_method(conn, "GET, POST");
 	}
+	if (strcmp(url, "/v1/poll") == 0)
+		return is(method, "POST")
+			   ? feed_action(d, conn, API_REQ_POLL_ALL, 0)
+			   : reply_method(conn, "POST");
 	if (strcmp(url, "/v1/entries") == 0)
 		return is(method, "GET") ? get_entries(d, conn)
 					 : reply_method(conn, "GET");

@@ -172,6 +172,7 @@ struct req_ctx {
 	struct store_feed out;	/* the feed after the change */
 	size_t nentries;	/* DELETE: entries deleted */
 	size_t added, existing; /* IMPORT */
+	size_t polled, skipped; /* POLL_ALL */
 };
 
 static int
@@ -220,6 +221,62 @@ req_feed_poll(struct store_wtx *wtx, void *arg)
 	free(c->out.interval_reason);
 	c->out.interval_reason = xstrdup("poll requested");
 	return store_feed_put(wtx, &c->out);
+}
+
+/* POLL_ALL: the ids of the feeds to make due, found first. */
+struct poll_all {
+	struct req_ctx *c;
+	uint64_t *ids;
+	size_t n, cap;
+};
+
+static int
+poll_all_feed(struct store_feed *f, void *arg)
+{
+	struct poll_all *p = arg;
+
+	if (f->flags & (STORE_FEED_GONE | STORE_FEED_DISABLED)) {
+		p->c->skipped++;
+		return SH_OK;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->ids = xreallocarray(p->ids, p->cap, sizeof(*p->ids));
+	}
+	p->ids[p->n++] = f->id;
+	return SH_OK;
+}
+
+/*
+ * Every feed due now, in one transaction: one request and one scan for a
+ * whole subscription list.  Gone and paused feeds are skipped (polling
+ * one by its id gives a gone feed another chance).
+ */
+static int
+req_poll_all(struct store_wtx *wtx, void *arg)
+{
+	struct req_ctx *c = arg;
+	struct poll_all p = {c, NULL, 0, 0};
+	size_t i;
+	int rc;
+
+	c->polled = c->skipped = 0;
+	rc = store_feed_foreach(store_wtx_reader(wtx), poll_all_feed, &p);
+	for (i = 0; rc == SH_OK && i < p.n; i++) {
+		store_feed_clear(&c->out);
+		if ((rc = store_feed_get(store_wtx_reader(wtx), p.ids[i],
+			 &c->out)) != SH_OK)
+			break;
+		if (c->out.next_poll > c->now) {
+			c->out.next_poll = c->now;
+			free(c->out.interval_reason);
+			c->out.interval_reason = xstrdup("poll requested");
+			rc = store_feed_put(wtx, &c->out);
+		}
+		c->polled++;
+	}
+	free(p.ids);
+	return rc;
 }
 
 static int
@@ -335,7 +392,8 @@ static void
 handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 {
 	static store_write_cb *const fns[] = {NULL, req_feed_add,
-	    req_feed_delete, req_feed_poll, req_opml_import, req_story_read};
+	    req_feed_delete, req_feed_poll, req_opml_import, req_story_read,
+	    req_poll_all};
 	struct req_ctx c;
 	char *err = NULL, host[128];
 	int rc;
@@ -370,6 +428,12 @@ handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 	case API_REQ_FEED_POLL:
 		d->next_scan = now;
 		api_req_answer(d, r, 202, api_feed_text(&c.out));
+		break;
+	case API_REQ_POLL_ALL:
+		d->next_scan = now;
+		api_req_answer(d, r, 202,
+		    xasprintf("{\"polled\": %zu, \"skipped\": %zu}\n", c.polled,
+			c.skipped));
 		break;
 	case API_REQ_STORY_READ:
 		api_req_answer(d, r, 200,

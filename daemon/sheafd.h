@@ -150,7 +150,8 @@ enum api_req_kind {
 	API_REQ_FEED_DELETE,  /* feed_id */
 	API_REQ_FEED_POLL,    /* feed_id */
 	API_REQ_OPML_IMPORT,  /* opml */
-	API_REQ_STORY_READ    /* story_id */
+	API_REQ_STORY_READ,   /* story_id */
+	API_REQ_POLL_ALL      /* every feed that is not gone or disabled */
 };
 
 /*

@@ -105,6 +105,24 @@ check "the export is OPML 2.0" grep -q '<opml version="2.0">' "$tmp/export1"
 api GET /v1/opml >/dev/null
 check "a second export is byte-for-byte the same" cmp -s "$tmp/export1" "$tmp/body"
 
+# Poll all: one request makes every feed due, and says how many.
+nfeeds=$(api GET /v1/feeds >/dev/null && jget "$tmp/body" 'len(d["feeds"])')
+got=$(api POST /v1/poll)
+check "POST /v1/poll answers 202" [ "$got" = 202 ]
+check "POST /v1/poll counts every feed" \
+    [ "$(jget "$tmp/body" 'd["polled"] + d["skipped"]')" = "$nfeeds" ]
+got=$(api GET /v1/poll)
+check "GET /v1/poll: 405" is_error 405 method_not_allowed
+# Every feed's path is asked for again.
+all_requests() {
+	grep -c "^REQUEST " "$tmp/requests.log" 2>/dev/null || true
+}
+before=$(all_requests)
+api POST /v1/poll >/dev/null
+polled=$(jget "$tmp/body" 'd["polled"]')
+check "POST /v1/poll again: every feed is polled" \
+    wait_for 10 sh -c "[ \$(grep -c '^REQUEST ' '$tmp/requests.log') -ge $((before + polled)) ]"
+
 # Delete.
 got=$(api DELETE "/v1/feeds/$id")
 check "DELETE answers 200" [ "$got" = 200 ]
