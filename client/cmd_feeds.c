@@ -350,7 +350,10 @@ status_rows(struct table *t, json_t *j, bool human)
 	    jint(j, "feeds"), jint(j, "due"), jint(j, "failing"),
 	    jint(j, "gone"));
 	table_add(t, "entries");
-	table_addf(t, "%" JSON_INTEGER_FORMAT, jint(j, "entries"));
+	table_addf(t,
+	    "%" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+	    " waiting for their story)",
+	    jint(j, "entries"), jint(j, "stories_pending"));
 	round_row(t, json_object_get(j, "last_round"), human, time(NULL));
 	table_add(t, "round running");
 	table_add(t,

@@ -336,6 +336,8 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	json_object_set_new(j, "last_round", round_json(&last));
 	json_object_set_new(j, "round_running",
 	    cur.started != 0 && cur.finished == 0 ? json_true() : json_false());
+	json_object_set_new(j, "stories_pending",
+	    json_integer((json_int_t)story_pending(d)));
 	return reply_json(conn, MHD_HTTP_OK, j);
 }
 

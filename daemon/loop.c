@@ -418,7 +418,7 @@ handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 		break;
 	case API_REQ_FEED_DELETE:
 		/* Its entries left the stories: the window follows. */
-		d->cl_dirty = true;
+		story_invalidate(d);
 		log_info("feed %llu: unsubscribed, %zu entries deleted",
 		    (unsigned long long)r->feed_id, c.nentries);
 		api_req_answer(d, r, 200,
@@ -620,7 +620,7 @@ loop_reload(struct sheafd *d)
 	sheafd_feed_limits(&d->cfg, &d->flim);
 	api_share_config(d);
 	if (memcmp(&old_cluster, &d->cfg.cluster, sizeof(old_cluster)) != 0)
-		d->cl_dirty = true; /* the next write rebuilds with them */
+		story_invalidate(d); /* rebuilt with them */
 	d->next_scan = 0;
 out:
 	config_clear(&next);

@@ -292,6 +292,8 @@ start(struct sheafd *d)
 	if (story_open(d) != SH_OK)
 		fatalx("%s: cannot read the stories back from the store",
 		    d->state_dir);
+	if (story_start(d) != SH_OK)
+		fatalx("cannot start the story thread");
 	if (api_start(d, &err) != SH_OK)
 		fatalx("%s", err);
 }
@@ -305,6 +307,8 @@ sheafd_init(struct sheafd *d)
 	d->qtail = &d->qhead;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->events_cond, NULL);
+	pthread_mutex_init(&d->story_lock, NULL);
+	pthread_cond_init(&d->story_cond, NULL);
 	d->started = time(NULL);
 }
 
@@ -312,12 +316,15 @@ static void
 sheafd_clear(struct sheafd *d)
 {
 	api_stop(d);
+	story_stop(d);
 	fetcher_free(d->fetcher);
 	poll_batch_free(d->batch);
 	inflight_free(d->inflight);
 	store_close(d->st);
 	cluster_free(d->cl);
 	free(d->changed);
+	free(d->story_new);
+	free(d->story_q);
 	if (d->sig_fd != -1)
 		close(d->sig_fd);
 	if (d->ev_fd != -1)
@@ -327,6 +334,8 @@ sheafd_clear(struct sheafd *d)
 	free(d->socket_path);
 	config_clear(&d->cfg);
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->story_lock);
+	pthread_cond_destroy(&d->story_cond);
 }
 
 int

@@ -311,11 +311,10 @@ recent_times(struct store_rtx *rtx, uint64_t feed_id, int64_t *times)
 	return n;
 }
 
-/* A new entry of this poll, to be clustered once all are stored. */
+/* A new entry of this poll, to be clustered once it is stored. */
 struct fresh {
 	uint64_t seq;
 	int64_t time;
-	const struct feed_entry *fe;
 };
 
 static int
@@ -329,9 +328,9 @@ fresh_cmp(const void *a, const void *b)
 }
 
 /*
- * Store the document's entries, then cluster the new ones oldest first:
- * a feed lists its newest entry first, and a story should be told in the
- * order it happened.
+ * Store the document's entries and queue the new ones for the story
+ * thread oldest first: a feed lists its newest entry first, and a story
+ * should be told in the order it happened.
  */
 static int
 store_entries(struct store_wtx *wtx, struct poll_ctx *c)
@@ -364,7 +363,6 @@ store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 				fresh = xreallocarray(fresh, nfresh + 64,
 				    sizeof(*fresh));
 			fresh[nfresh].seq = seq;
-			fresh[nfresh].fe = fe;
 			fresh[nfresh].time = fe->published != FEED_TIME_NONE
 						 ? fe->published
 						 : c->now;
@@ -374,9 +372,8 @@ store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 	}
 	if (nfresh > 1)
 		qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
-	for (i = 0; i < nfresh && rc == SH_OK; i++)
-		rc = story_ingest(c->d, wtx, fresh[i].seq, fresh[i].fe,
-		    c->doc->language, c->now);
+	for (i = 0; i < nfresh; i++)
+		story_new_add(c->d, fresh[i].seq);
 out:
 	free(fresh);
 	return rc;
@@ -581,8 +578,8 @@ write_batch(struct store_wtx *wtx, void *arg)
 	size_t i;
 	int rc;
 
-	if (b->n > 0 && (rc = story_write_begin(b->v[0].d, wtx)) != SH_OK)
-		return rc;
+	if (b->n > 0)
+		story_new_reset(b->v[0].d);
 	for (i = 0; i < b->n; i++)
 		if ((rc = write_result(wtx, &b->v[i])) != SH_OK)
 			return rc;
@@ -594,10 +591,8 @@ static int
 write_alone(struct store_wtx *wtx, void *arg)
 {
 	struct poll_ctx *c = arg;
-	int rc;
 
-	if ((rc = story_write_begin(c->d, wtx)) != SH_OK)
-		return rc;
+	story_new_reset(c->d);
 	return write_result(wtx, c);
 }
 
@@ -658,7 +653,7 @@ poll_flush(struct sheafd *d)
 	if (b == NULL || b->n == 0)
 		return;
 	rc = store_write(d->st, write_batch, b, &err);
-	story_write_end(d, rc);
+	story_new_commit(d, rc);
 	ok = rc == SH_OK;
 	free(err);
 	err = NULL;
@@ -667,7 +662,7 @@ poll_flush(struct sheafd *d)
 		 * others: after a failed batch, each is written alone. */
 		if (!ok) {
 			rc = store_write(d->st, write_alone, &b->v[i], &err);
-			story_write_end(d, rc);
+			story_new_commit(d, rc);
 		} else {
 			rc = SH_OK;
 		}

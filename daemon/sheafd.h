@@ -245,11 +245,28 @@ struct sheafd {
 	uint64_t nfeeds, ndue, nfailing;	  /* as of the last scan */
 	struct host_hold holds[SHEAFD_MAX_HOLDS]; /* hosts held back */
 	size_t nholds;
+	uint64_t *story_new; /* new entries of the write running */
+	size_t story_nnew, story_capnew;
+
+	/* The story thread's own: the window and what a write changed. */
 	struct clusterer *cl;	      /* the deduplicator's window */
+	struct cluster_opts cl_opts;  /* its options */
 	bool cl_dirty;		      /* holds uncommitted entries: rebuild */
 	size_t cl_restored;	      /* entries the last rebuild put back */
 	struct story_change *changed; /* stories this write changed */
 	size_t nchanged, capchanged;
+
+	/* New entries waiting for the story thread, under story_lock. */
+	pthread_mutex_t story_lock;
+	pthread_cond_t story_cond; /* signalled on new entries, on stop */
+	pthread_t story_thread;
+	bool story_running;		/* story_thread was started */
+	bool story_stop;		/* the thread is to finish */
+	bool story_stale;		/* the window must be rebuilt */
+	struct cluster_opts story_opts; /* options for the next rebuild */
+	uint64_t *story_q;		/* seqs, in the order to cluster */
+	size_t story_qn, story_qcap;
+	size_t story_busy;	  /* taken by the thread, not committed yet */
 	uint64_t watchdog_usec;	  /* sd_watchdog_enabled(), 0 off */
 	int64_t last_watchdog_ms; /* monotonic time of the last ping */
 
@@ -315,8 +332,18 @@ void loop_reload(struct sheafd *d);
 
 /* story.c */
 
+/*
+ * New entries are clustered by a thread of their own, after the write that
+ * stored them: polling is never held up by clustering, and a story shows
+ * up a moment after its entry.  The main thread collects a write's new
+ * entries (story_new_reset, story_new_add) and hands them over once the
+ * write committed (story_new_commit).  Entries left without a story by a
+ * stop or a crash are found and clustered at the next start.
+ */
+
 /**
- * Build the deduplicator's window from the store.  Main thread, at start.
+ * Build the deduplicator's window from the store and queue the entries of
+ * the window that have no story yet.  Main thread, at start.
  *
  * @param d  the daemon, with its store open
  * @return SH_OK or a store error
@@ -324,37 +351,57 @@ void loop_reload(struct sheafd *d);
 int story_open(struct sheafd *d);
 
 /**
- * Call first in every store_write() callback that may add entries: it
- * rebuilds the window when an earlier write did not commit.
+ * Start the story thread.
  *
- * @param d    the daemon
- * @param wtx  the callback's transaction
- * @return SH_OK or a store error
+ * @param d  the daemon, after story_open()
+ * @return SH_OK or SH_EIO
  */
-int story_write_begin(struct sheafd *d, struct store_wtx *wtx);
+int story_start(struct sheafd *d);
 
 /**
- * Call after such a store_write() returned: on success the window is the
- * store's again and the changed stories are announced.
+ * Stop the story thread after the batch it is writing; what is still
+ * queued is clustered at the next start.  Nothing when not started.
+ *
+ * @param d  the daemon
+ */
+void story_stop(struct sheafd *d);
+
+/** Forget the new entries collected so far: a write (re)starts. */
+void story_new_reset(struct sheafd *d);
+
+/**
+ * Remember a new entry of the write running, in the order to cluster.
+ *
+ * @param d    the daemon
+ * @param seq  the entry's seq
+ */
+void story_new_add(struct sheafd *d, uint64_t seq);
+
+/**
+ * After store_write() returned: on success the entries collected go to the
+ * story thread; on failure they are forgotten (they were not stored).
  *
  * @param d   the daemon
  * @param rc  what store_write() returned
  */
-void story_write_end(struct sheafd *d, int rc);
+void story_new_commit(struct sheafd *d, int rc);
 
 /**
- * Cluster a new entry and record its story in the transaction.
+ * The window no longer matches the store (entries deleted, options
+ * changed): the story thread rebuilds it before its next write.  Main
+ * thread, after the change committed.
  *
- * @param d         the daemon
- * @param wtx       the transaction that inserted the entry
- * @param seq       the entry's seq
- * @param fe        the entry as parsed
- * @param doc_lang  the feed's language, or NULL
- * @param now       the store's clock
- * @return SH_OK or a store error
+ * @param d  the daemon, with d->cfg.cluster as the options to use
  */
-int story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
-    const struct feed_entry *fe, const char *doc_lang, int64_t now);
+void story_invalidate(struct sheafd *d);
+
+/**
+ * Entries stored and not clustered yet.
+ *
+ * @param d  the daemon
+ * @return   the count
+ */
+size_t story_pending(struct sheafd *d);
 
 /* poll.c */
 

@@ -2,24 +2,26 @@
 /* Stories at ingest: the deduplicator beside the store's writer. */
 
 /*
- * The clusterer's in-memory window is a cache of the store.  It is built
- * from the store at start (story_open) and then follows every write that
- * adds entries: each new entry is clustered inside the same store_write()
- * callback that inserts it, and its story, evidence and any merge are
- * written in that transaction.
+ * The clusterer's in-memory window is a cache of the store, owned by the
+ * story thread.  It is built from the store at start (story_open) and then
+ * follows the store: the main thread stores a poll's entries and queues
+ * the new ones; the story thread takes them in batches, clusters each and
+ * writes its story, evidence and any merge in one transaction of its own.
  *
- * store_write() may run a callback twice (the map grew) and a batch that
- * fails is written again feed by feed, so the clusterer can hold entries
- * of a transaction that never committed.  So the clusterer is marked
- * dirty when a callback starts and clean when its write commits; a
- * callback that finds it dirty rebuilds it from the store first, which
- * inside the callback means from the last commit.  Rebuilds are rare (a
- * map growth, a full disk) and cost one read of the window.
+ * store_write() may run a callback twice (the map grew) and a write can
+ * fail (a full disk), so the window can hold entries of a transaction
+ * that never committed.  So it is marked dirty when a callback starts and
+ * clean when its write commits; a callback that finds it dirty rebuilds it
+ * from the store first, which inside the callback means from the last
+ * commit.  A batch that did not commit is queued again.  Rebuilds are rare
+ * (a map growth, a full disk, a deleted feed, new options) and cost one
+ * read of the window.
  *
  * Stories that changed in a write are announced to /v1/events only after
  * the write committed.
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +33,13 @@
 #define FOUNDER_CENTRALITY 500u
 /* Bytes of an entry's body the clusterer reads. */
 #define STORY_TEXT_MAX (64u * 1024)
+/* Entries clustered in one transaction, at most. */
+#define STORY_BATCH 512
+/* Seconds before a batch that could not be written is tried again. */
+#define STORY_RETRY 5
+
+static int story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
+    const struct feed_entry *fe, int64_t now);
 
 struct rebuild {
 	struct sheafd *d;
@@ -119,9 +128,9 @@ rebuild(struct sheafd *d, struct store_rtx *rtx, struct rebuild *out)
 	if ((rc = store_story_next_id(rtx, &next)) != SH_OK)
 		return rc;
 	cluster_free(d->cl);
-	d->cl = cluster_new(&d->cfg.cluster, next);
-	rc = store_entry_foreach_since(rtx,
-	    time(NULL) - d->cfg.cluster.df_window, restore_one, &rb);
+	d->cl = cluster_new(&d->cl_opts, next);
+	rc = store_entry_foreach_since(rtx, time(NULL) - d->cl_opts.df_window,
+	    restore_one, &rb);
 	if (rc == SH_OK && cluster_next_story(d->cl) < next)
 		rc = SH_EINVAL; /* cannot happen: restore only raises it */
 	d->cl_restored = rb.restored;
@@ -132,93 +141,8 @@ rebuild(struct sheafd *d, struct store_rtx *rtx, struct rebuild *out)
 	return rc;
 }
 
-struct catch_up {
-	struct sheafd *d;
-	const uint64_t *seqs;
-	size_t n;
-	int64_t now;
-};
-
-/* Cluster the entries of the window that have no story yet. */
 static int
-catch_up_cb(struct store_wtx *wtx, void *arg)
-{
-	struct catch_up *cu = arg;
-	struct store_entry e;
-	struct feed_entry fe;
-	size_t i;
-	int rc;
-
-	if ((rc = story_write_begin(cu->d, wtx)) != SH_OK)
-		return rc;
-	for (i = 0; i < cu->n; i++) {
-		store_entry_init(&e);
-		rc = store_entry_get(store_wtx_reader(wtx), cu->seqs[i], &e);
-		if (rc == SH_OK) {
-			memset(&fe, 0, sizeof(fe));
-			fe.id = e.entry_id;
-			fe.title = e.title;
-			fe.link = e.link;
-			fe.summary = e.summary;
-			fe.content_html = e.content_html;
-			fe.language = e.language;
-			fe.published = e.published;
-			rc = story_ingest(cu->d, wtx, e.seq, &fe, NULL,
-			    e.first_seen);
-		} else if (rc == SH_ENOTFOUND) {
-			rc = SH_OK;
-		}
-		store_entry_clear(&e);
-		if (rc != SH_OK)
-			return rc;
-	}
-	return SH_OK;
-}
-
-int
-story_open(struct sheafd *d)
-{
-	struct store_rtx *rtx;
-	int rc;
-
-	struct rebuild rb;
-	struct catch_up cu;
-	char *err = NULL;
-
-	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
-		return rc;
-	rc = rebuild(d, rtx, &rb);
-	store_read_end(rtx);
-	if (rc != SH_OK) {
-		free(rb.orphans);
-		return rc;
-	}
-	d->cl_dirty = false;
-	log_info("stories: %zu entries of the last %lld days restored",
-	    d->cl_restored, (long long)(d->cfg.cluster.df_window / 86400));
-	if (rb.norphans > 0) {
-		cu.d = d;
-		cu.seqs = rb.orphans;
-		cu.n = rb.norphans;
-		cu.now = time(NULL);
-		rc = store_write(d->st, catch_up_cb, &cu, &err);
-		story_write_end(d, rc);
-		if (rc == SH_OK)
-			log_info("stories: %zu entries without a story "
-				 "clustered",
-			    rb.norphans);
-		else
-			log_warnx("stories: cannot cluster %zu entries: %s",
-			    rb.norphans, err ? err : store_strerror(rc));
-		free(err);
-		rc = SH_OK; /* the daemon runs; they wait for next start */
-	}
-	free(rb.orphans);
-	return rc;
-}
-
-int
-story_write_begin(struct sheafd *d, struct store_wtx *wtx)
+write_begin(struct sheafd *d, struct store_wtx *wtx)
 {
 	int rc;
 
@@ -234,8 +158,8 @@ story_write_begin(struct sheafd *d, struct store_wtx *wtx)
 	return SH_OK;
 }
 
-void
-story_write_end(struct sheafd *d, int rc)
+static void
+write_end(struct sheafd *d, int rc)
 {
 	size_t i;
 
@@ -254,6 +178,228 @@ story_write_end(struct sheafd *d, int rc)
 		pthread_cond_broadcast(&d->events_cond);
 	pthread_mutex_unlock(&d->lock);
 	d->nchanged = 0;
+}
+
+struct batch {
+	struct sheafd *d;
+	const uint64_t *seqs;
+	size_t n;
+};
+
+/* Cluster entries stored without a story. */
+static int
+batch_write(struct store_wtx *wtx, void *arg)
+{
+	struct batch *b = arg;
+	struct store_entry e;
+	struct feed_entry fe;
+	size_t i;
+	int rc;
+
+	if ((rc = write_begin(b->d, wtx)) != SH_OK)
+		return rc;
+	for (i = 0; i < b->n; i++) {
+		store_entry_init(&e);
+		rc = store_entry_get(store_wtx_reader(wtx), b->seqs[i], &e);
+		if (rc == SH_OK && e.story_id == 0) {
+			memset(&fe, 0, sizeof(fe));
+			fe.id = e.entry_id;
+			fe.title = e.title;
+			fe.link = e.link;
+			fe.summary = e.summary;
+			fe.content_html = e.content_html;
+			fe.language = e.language;
+			fe.published = e.published;
+			rc = story_ingest(b->d, wtx, e.seq, &fe, e.first_seen);
+		} else if (rc == SH_ENOTFOUND) {
+			rc = SH_OK; /* deleted with its feed meanwhile */
+		}
+		store_entry_clear(&e);
+		if (rc != SH_OK)
+			return rc;
+	}
+	return SH_OK;
+}
+
+/* Append seqs to the queue; under story_lock. */
+static void
+queue_add(struct sheafd *d, const uint64_t *seqs, size_t n)
+{
+	if (n == 0)
+		return;
+	if (d->story_qn + n > d->story_qcap) {
+		d->story_qcap = d->story_qn + n + d->story_qcap / 2 + 64;
+		d->story_q = xreallocarray(d->story_q, d->story_qcap,
+		    sizeof(*d->story_q));
+	}
+	memcpy(d->story_q + d->story_qn, seqs, n * sizeof(*seqs));
+	d->story_qn += n;
+}
+
+int
+story_open(struct sheafd *d)
+{
+	struct store_rtx *rtx;
+	struct rebuild rb;
+	int rc;
+
+	d->cl_opts = d->story_opts = d->cfg.cluster;
+	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
+		return rc;
+	rc = rebuild(d, rtx, &rb);
+	store_read_end(rtx);
+	if (rc != SH_OK) {
+		free(rb.orphans);
+		return rc;
+	}
+	d->cl_dirty = false;
+	log_info("stories: %zu entries of the last %lld days restored",
+	    d->cl_restored, (long long)(d->cl_opts.df_window / 86400));
+	if (rb.norphans > 0)
+		log_info("stories: %zu entries without a story queued",
+		    rb.norphans);
+	queue_add(d, rb.orphans, rb.norphans);
+	free(rb.orphans);
+	return SH_OK;
+}
+
+/* The story thread: batches from the queue until told to stop. */
+static void *
+story_main(void *arg)
+{
+	struct sheafd *d = arg;
+	struct timespec until;
+	struct batch b = {d, NULL, 0};
+	uint64_t *seqs = xreallocarray(NULL, STORY_BATCH, sizeof(*seqs));
+	char *err;
+	bool stale;
+	int rc;
+
+	pthread_mutex_lock(&d->story_lock);
+	for (;;) {
+		while (d->story_qn == 0 && !d->story_stop)
+			pthread_cond_wait(&d->story_cond, &d->story_lock);
+		if (d->story_stop)
+			break;
+		b.n = d->story_qn < STORY_BATCH ? d->story_qn : STORY_BATCH;
+		memcpy(seqs, d->story_q, b.n * sizeof(*seqs));
+		memmove(d->story_q, d->story_q + b.n,
+		    (d->story_qn - b.n) * sizeof(*seqs));
+		d->story_qn -= b.n;
+		d->story_busy = b.n;
+		if ((stale = d->story_stale)) {
+			d->cl_opts = d->story_opts;
+			d->story_stale = false;
+		}
+		pthread_mutex_unlock(&d->story_lock);
+
+		if (stale)
+			d->cl_dirty = true;
+		b.seqs = seqs;
+		err = NULL;
+		rc = store_write(d->st, batch_write, &b, &err);
+		write_end(d, rc);
+		if (rc != SH_OK)
+			log_warnx(
+			    "stories: cannot cluster %zu new entries: %s; "
+			    "trying again in %d s",
+			    b.n, err != NULL ? err : store_strerror(rc),
+			    STORY_RETRY);
+		free(err);
+
+		pthread_mutex_lock(&d->story_lock);
+		d->story_busy = 0;
+		if (rc == SH_OK)
+			continue;
+		/* Back at the head of the queue, after a pause. */
+		queue_add(d, seqs, b.n);
+		memmove(d->story_q + b.n, d->story_q,
+		    (d->story_qn - b.n) * sizeof(*seqs));
+		memcpy(d->story_q, seqs, b.n * sizeof(*seqs));
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STORY_RETRY;
+		while (
+		    !d->story_stop && pthread_cond_timedwait(&d->story_cond,
+					  &d->story_lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&d->story_lock);
+	free(seqs);
+	return NULL;
+}
+
+int
+story_start(struct sheafd *d)
+{
+	if (pthread_create(&d->story_thread, NULL, story_main, d) != 0)
+		return SH_EIO;
+	d->story_running = true;
+	return SH_OK;
+}
+
+void
+story_stop(struct sheafd *d)
+{
+	if (!d->story_running)
+		return;
+	pthread_mutex_lock(&d->story_lock);
+	d->story_stop = true;
+	pthread_cond_signal(&d->story_cond);
+	pthread_mutex_unlock(&d->story_lock);
+	pthread_join(d->story_thread, NULL);
+	d->story_running = false;
+	if (d->story_qn > 0)
+		log_info("stories: %zu new entries left for the next start",
+		    d->story_qn);
+}
+
+void
+story_new_reset(struct sheafd *d)
+{
+	d->story_nnew = 0;
+}
+
+void
+story_new_add(struct sheafd *d, uint64_t seq)
+{
+	if (d->story_nnew == d->story_capnew) {
+		d->story_capnew = d->story_capnew ? d->story_capnew * 2 : 256;
+		d->story_new = xreallocarray(d->story_new, d->story_capnew,
+		    sizeof(*d->story_new));
+	}
+	d->story_new[d->story_nnew++] = seq;
+}
+
+void
+story_new_commit(struct sheafd *d, int rc)
+{
+	if (rc == SH_OK && d->story_nnew > 0) {
+		pthread_mutex_lock(&d->story_lock);
+		queue_add(d, d->story_new, d->story_nnew);
+		pthread_cond_signal(&d->story_cond);
+		pthread_mutex_unlock(&d->story_lock);
+	}
+	d->story_nnew = 0;
+}
+
+void
+story_invalidate(struct sheafd *d)
+{
+	pthread_mutex_lock(&d->story_lock);
+	d->story_stale = true;
+	d->story_opts = d->cfg.cluster;
+	pthread_mutex_unlock(&d->story_lock);
+}
+
+size_t
+story_pending(struct sheafd *d)
+{
+	size_t n;
+
+	pthread_mutex_lock(&d->story_lock);
+	n = d->story_qn + d->story_busy;
+	pthread_mutex_unlock(&d->story_lock);
+	return n;
 }
 
 /* Remember a story changed by this write, once. */
@@ -278,9 +424,10 @@ changed(struct sheafd *d, uint64_t story, bool created)
 	d->nchanged++;
 }
 
-int
+/* Cluster a stored entry and record its story in the transaction. */
+static int
 story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
-    const struct feed_entry *fe, const char *doc_lang, int64_t now)
+    const struct feed_entry *fe, int64_t now)
 {
 	struct store_story_join j;
 	struct cluster_assign a;
@@ -296,7 +443,7 @@ story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
 	ce.url = fe->link;
 	ce.title = fe->title;
 	ce.text = text;
-	ce.lang = fe->language != NULL ? fe->language : doc_lang;
+	ce.lang = fe->language;
 	ce.time = entry_time(fe->published, now);
 	cluster_add(d->cl, &ce, &a);
 	free(text);

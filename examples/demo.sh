@@ -78,6 +78,15 @@ print(sum(1 for f in feeds if f.get("last_status")))')
 	sleep 0.2
 	i=$((i + 1))
 done
+# Then until the story thread has clustered every entry.
+i=0
+while [ $i -lt 150 ]; do
+	pending=$("$sheaf" -s "$sock" --json status |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["stories_pending"])')
+	[ "$pending" = 0 ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
 "$sheaf" -s "$sock" feeds
 echo
 echo "Stories (one line each; the board crisis is one story in four languages):"

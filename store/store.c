@@ -44,7 +44,7 @@ static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
  * moves its feed_time key in the same transaction.
  *
  * Writes go through store_write() only, which owns the one write
- * transaction: fn runs, the id counters are written if they moved, and the
+ * transaction (threads that write take turns on write_lock): fn runs, the id counters are written if they moved, and the
  * transaction commits.  Any LMDB failure inside fn is remembered in the
  * wtx even when fn ignores it, because LMDB has then spoiled the
  * transaction; store_write() aborts it.  MDB_MAP_FULL aborts, doubles the
@@ -401,18 +401,22 @@ grow(struct store *st)
 	return rc;
 }
 
+/* This thread is inside store_write(): a nested call is refused. */
+static _Thread_local bool in_write;
+
 int
 store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
 {
 	char *msg = NULL;
 	int rc, mrc = 0;
 
-	if (st->writing) {
+	if (in_write) {
 		rc = SH_EINVAL;
 		msg = xstrdup("store_write() called inside a write");
 		goto out;
 	}
-	st->writing = true;
+	pthread_mutex_lock(&st->write_lock);
+	in_write = true;
 	while ((rc = write_once(st, fn, arg, &mrc)) != SH_OK &&
 	       mrc == MDB_MAP_FULL) {
 		if (st->map_size >= st->map_max) {
@@ -429,7 +433,8 @@ store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
 			break;
 		}
 	}
-	st->writing = false;
+	in_write = false;
+	pthread_mutex_unlock(&st->write_lock);
 	if (rc != SH_OK && msg == NULL)
 		msg = mrc != 0 ? xasprintf("store write failed: %s",
 				     mdb_strerror(mrc))
@@ -686,6 +691,7 @@ store_open(const char *dir, const struct store_options *opt, struct store **out,
 	pthread_rwlockattr_setkind_np(&attr,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->map_lock, &attr);
+	pthread_mutex_init(&st->write_lock, NULL);
 	pthread_rwlockattr_destroy(&attr);
 	if ((rc = env_open(st, dir, opt, &msg)) != SH_OK ||
 	    (rc = schema_open(st, &msg)) != SH_OK)
@@ -710,6 +716,7 @@ store_close(struct store *st)
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->map_lock);
+	pthread_mutex_destroy(&st->write_lock);
 	free(st);
 }
 

@@ -11,8 +11,9 @@
  * record encoding, the transactions, retention and an integrity check.
  *
  * Rules that bite:
- * - One writer.  store_write() runs a callback in the only write
- *   transaction; call it from one thread (the daemon's main thread).  The
+ * - One writer at a time.  store_write() runs a callback in the only
+ *   write transaction; threads that call it take turns (the daemon's main
+ *   thread stores polls, its story thread clusters them).  The
  *   callback may run more than once: when the map is full the transaction
  *   is aborted, the map grows and the callback runs again from scratch.
  *   So it must not change anything outside the store that it cannot redo.

@@ -45,13 +45,13 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	pthread_rwlock_t map_lock; /* shared by readers, taken to grow */
-	uint64_t map_size;	   /* current size; writer thread only */
+	uint64_t map_size;	   /* current size; under write_lock */
 	uint64_t map_max;
 	uint64_t next_feed; /* counters as of the last commit */
 	uint64_t next_seq;
 	uint64_t stale_readers;
 	uint32_t version;
-	bool writing; /* inside store_write() */
+	pthread_mutex_t write_lock; /* one store_write() at a time */
 };
 
 struct store_rtx {

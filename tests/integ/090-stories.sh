@@ -161,6 +161,7 @@ r = json.load(open(sys.argv[1])); r["/late.xml"] = {"body_file": "www/late.xml"}
 json.dump(r, open(sys.argv[1], "w"))' "$tmp/routes.json"
 late=$(subscribe "http://127.0.0.1:$port/late.xml")
 check "the late feed is polled" wait_for 20 polled_since "$late"
+check "the story thread catches up" wait_for 20 stories_done
 api GET "/v1/stories/$crisis" >/dev/null
 check "the late entry joined the crisis story" \
     [ "$(jget "$tmp/body" 'd["story"]["entries"]')" = 20 ]

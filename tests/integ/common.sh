@@ -146,7 +146,7 @@ PY
 		subscribe "http://127.0.0.1:$port/$(basename "$f")" >/dev/null
 	done
 	nfeeds=$(ls "$tmp/www" | wc -l)
-	wait_for 30 all_feeds_polled
+	wait_for 30 all_feeds_polled && wait_for 30 stories_done
 }
 
 # all_feeds_polled: every subscribed feed has been polled once.
@@ -154,4 +154,10 @@ all_feeds_polled() {
 	api GET /v1/feeds >/dev/null
 	jget "$tmp/body" \
 	    '1/0 if not all(f["last_poll"] for f in d["feeds"]) else 1'
+}
+
+# stories_done: every stored entry has its story (the story thread is idle).
+stories_done() {
+	api GET /v1/status >/dev/null
+	jget "$tmp/body" '1/0 if d["stories_pending"] else 1'
 }
