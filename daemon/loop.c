@@ -759,6 +759,7 @@ loop_run(struct sheafd *d)
 			log_warn("eventfd");
 		rc = fetcher_perform(d->fetcher, poll_done, d);
 		poll_flush(d);
+		story_flush(d);
 		if (rc != SH_OK) {
 			log_warnx("fetcher: libcurl failed");
 			break;

@@ -210,6 +210,8 @@ struct story_event {
 	bool created;	/* new rather than updated */
 };
 
+struct story_result;
+
 /* A story a write changed, announced once the write commits. */
 struct story_change {
 	uint64_t story;
@@ -248,10 +250,10 @@ struct sheafd {
 	uint64_t *story_new; /* new entries of the write running */
 	size_t story_nnew, story_capnew;
 
-	/* The story thread's own: the window and what a write changed. */
+	/* The story thread's own: the window (changed: the main thread's). */
 	struct clusterer *cl;	      /* the deduplicator's window */
 	struct cluster_opts cl_opts;  /* its options */
-	bool cl_dirty;		      /* holds uncommitted entries: rebuild */
+	bool cl_dirty;		      /* holds undecided entries: rebuild */
 	size_t cl_restored;	      /* entries the last rebuild put back */
 	struct story_change *changed; /* stories this write changed */
 	size_t nchanged, capchanged;
@@ -266,9 +268,16 @@ struct sheafd {
 	struct cluster_opts story_opts; /* options for the next rebuild */
 	uint64_t *story_q;		/* seqs, in the order to cluster */
 	size_t story_qn, story_qcap;
-	size_t story_busy;	  /* taken by the thread, not committed yet */
-	uint64_t watchdog_usec;	  /* sd_watchdog_enabled(), 0 off */
-	int64_t last_watchdog_ms; /* monotonic time of the last ping */
+	size_t story_busy; /* taken by the thread, not committed yet */
+	enum {
+		STORY_IDLE,    /* the thread owns story_res */
+		STORY_READY,   /* decided: the main thread is to write it */
+		STORY_WRITTEN, /* committed */
+		STORY_FAILED   /* not committed: to be decided again */
+	} story_state;
+	struct story_result *story_res; /* the decisions on a batch */
+	uint64_t watchdog_usec;		/* sd_watchdog_enabled(), 0 off */
+	int64_t last_watchdog_ms;	/* monotonic time of the last ping */
 
 	/* Shared with the API threads, under lock. */
 	pthread_mutex_t lock;
@@ -337,8 +346,11 @@ void loop_reload(struct sheafd *d);
  * stored them: polling is never held up by clustering, and a story shows
  * up a moment after its entry.  The main thread collects a write's new
  * entries (story_new_reset, story_new_add) and hands them over once the
- * write committed (story_new_commit).  Entries left without a story by a
- * stop or a crash are found and clustered at the next start.
+ * write committed (story_new_commit).  The story thread decides their
+ * stories in batches and hands the decisions back; the main thread writes
+ * them (story_flush), so every write stays on the main thread.  Entries
+ * left without a story by a stop or a crash are found and clustered at the
+ * next start.
  */
 
 /**
@@ -365,6 +377,14 @@ int story_start(struct sheafd *d);
  * @param d  the daemon
  */
 void story_stop(struct sheafd *d);
+
+/**
+ * Write the stories the story thread decided, if it has some waiting, and
+ * announce them.  Main thread, once per turn of the loop.
+ *
+ * @param d  the daemon
+ */
+void story_flush(struct sheafd *d);
 
 /** Forget the new entries collected so far: a write (re)starts. */
 void story_new_reset(struct sheafd *d);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "sheafd.h"
@@ -37,9 +38,6 @@
 #define STORY_BATCH 512
 /* Seconds before a batch that could not be written is tried again. */
 #define STORY_RETRY 5
-
-static int story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
-    const struct feed_entry *fe, int64_t now);
 
 struct rebuild {
 	struct sheafd *d;
@@ -141,31 +139,187 @@ rebuild(struct sheafd *d, struct store_rtx *rtx, struct rebuild *out)
 	return rc;
 }
 
-static int
-write_begin(struct sheafd *d, struct store_wtx *wtx)
+/* One entry's story, decided by the story thread. */
+struct story_rec {
+	uint64_t seq;
+	uint64_t story;
+	uint64_t duplicate_of;
+	uint32_t centrality;
+	int64_t now;	      /* the entry's first_seen: the story's clock */
+	bool created;	      /* the entry started the story */
+	struct store_why why; /* reason is static, shared is owned */
+	uint64_t *merged;     /* stories merged into story, owned */
+	size_t nmerged;
+};
+
+/* The decisions on a batch, handed to the main thread to write. */
+struct story_result {
+	struct story_rec *v;
+	size_t n, cap;
+};
+
+static void
+result_clear(struct story_result *r)
 {
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].why.shared);
+		free(r->v[i].merged);
+	}
+	r->n = 0;
+}
+
+/* Cluster one stored entry: the window takes it, rec says where. */
+static void
+decide(struct sheafd *d, const struct store_entry *e, struct story_rec *rec)
+{
+	struct cluster_assign a;
+	struct cluster_entry ce;
+	char *text = body_text(e->summary, e->content_html);
+
+	memset(&ce, 0, sizeof(ce));
+	ce.ref = e->seq;
+	ce.id = e->entry_id;
+	ce.url = e->link;
+	ce.title = e->title;
+	ce.text = text;
+	ce.lang = e->language;
+	ce.time = entry_time(e->published, e->first_seen);
+	cluster_add(d->cl, &ce, &a);
+	free(text);
+
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = e->seq;
+	rec->story = a.story;
+	rec->now = e->first_seen;
+	rec->created = a.reason == CLUSTER_NEW;
+	rec->duplicate_of = a.duplicate ? a.duplicate_of : 0;
+	rec->centrality = a.reason == CLUSTER_NEW ? FOUNDER_CENTRALITY
+			  : a.duplicate		  ? 0
+						  : milli(a.text_sim);
+	rec->why.reason = (char *)(uintptr_t)cluster_reason_name(a.reason);
+	rec->why.score = milli(a.score);
+	rec->why.text = milli(a.text_sim);
+	rec->why.names = milli(a.names_sim);
+	rec->why.shared = a.why[0] != '\0' ? xstrdup(a.why) : NULL;
+	if (a.nmerged > 0) {
+		rec->merged = xreallocarray(NULL, a.nmerged, sizeof(uint64_t));
+		memcpy(rec->merged, a.merged, a.nmerged * sizeof(uint64_t));
+		rec->nmerged = a.nmerged;
+	}
+}
+
+/*
+ * Cluster a batch of stored entries into r, from a read transaction: the
+ * store is not held while the window works.  The window was dirty or
+ * stale: it is first rebuilt from the store as last committed.
+ */
+static int
+cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
+    struct story_result *r)
+{
+	struct store_rtx *rtx;
+	struct store_entry e;
+	size_t i;
 	int rc;
 
-	d->nchanged = 0;
+	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
+		return rc;
 	if (d->cl_dirty || d->cl == NULL) {
-		if ((rc = rebuild(d, store_wtx_reader(wtx), NULL)) != SH_OK)
-			return rc;
+		if ((rc = rebuild(d, rtx, NULL)) != SH_OK)
+			goto out;
 		log_info("stories: window rebuilt from the store (%zu "
 			 "entries)",
 		    d->cl_restored);
 	}
-	d->cl_dirty = true;
-	return SH_OK;
+	d->cl_dirty = true; /* until the main thread wrote r */
+	for (i = 0; i < n; i++) {
+		store_entry_init(&e);
+		rc = store_entry_get(rtx, seqs[i], &e);
+		if (rc == SH_OK && e.story_id == 0) {
+			if (r->n == r->cap) {
+				r->cap = r->cap ? r->cap * 2 : 64;
+				r->v =
+				    xreallocarray(r->v, r->cap, sizeof(*r->v));
+			}
+			decide(d, &e, &r->v[r->n++]);
+		}
+		store_entry_clear(&e);
+		if (rc != SH_OK && rc != SH_ENOTFOUND)
+			goto out;
+		rc = SH_OK; /* deleted with its feed meanwhile */
+	}
+out:
+	store_read_end(rtx);
+	return rc;
 }
 
+/* Remember a story changed by this write, once. */
 static void
-write_end(struct sheafd *d, int rc)
+changed(struct sheafd *d, uint64_t story, bool created)
 {
 	size_t i;
 
-	if (rc != SH_OK)
-		return; /* stays dirty: the next write rebuilds */
-	d->cl_dirty = false;
+	for (i = 0; i < d->nchanged; i++) {
+		if (d->changed[i].story == story) {
+			d->changed[i].created |= created;
+			return;
+		}
+	}
+	if (d->nchanged == d->capchanged) {
+		d->capchanged = d->capchanged ? d->capchanged * 2 : 64;
+		d->changed = xreallocarray(d->changed, d->capchanged,
+		    sizeof(*d->changed));
+	}
+	d->changed[d->nchanged].story = story;
+	d->changed[d->nchanged].created = created;
+	d->nchanged++;
+}
+
+/* Write the story thread's decisions: merges, then each entry's story. */
+static int
+result_write(struct store_wtx *wtx, void *arg)
+{
+	struct sheafd *d = arg;
+	const struct story_result *r = d->story_res;
+	struct store_story_join j;
+	size_t i, k;
+	int rc;
+
+	d->nchanged = 0;
+	for (i = 0; i < r->n; i++) {
+		const struct story_rec *rec = &r->v[i];
+
+		for (k = 0; k < rec->nmerged; k++) {
+			rc = store_story_merge(wtx, rec->merged[k], rec->story,
+			    rec->now);
+			if (rc != SH_OK && rc != SH_ENOTFOUND)
+				return rc;
+			changed(d, rec->story, false);
+		}
+		memset(&j, 0, sizeof(j));
+		j.story = rec->story;
+		j.seq = rec->seq;
+		j.duplicate_of = rec->duplicate_of;
+		j.centrality = rec->centrality;
+		j.why = &rec->why;
+		rc = store_story_join(wtx, &j, rec->now);
+		if (rc == SH_ENOTFOUND)
+			continue; /* deleted with its feed meanwhile */
+		if (rc != SH_OK)
+			return rc;
+		changed(d, rec->story, rec->created);
+	}
+	return SH_OK;
+}
+
+/* Announce the stories a committed write changed. */
+static void
+announce(struct sheafd *d)
+{
+	size_t i;
+
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->nchanged; i++) {
 		struct story_event *ev = &d->events[d->nevents % SHEAFD_EVENTS];
@@ -178,47 +332,6 @@ write_end(struct sheafd *d, int rc)
 		pthread_cond_broadcast(&d->events_cond);
 	pthread_mutex_unlock(&d->lock);
 	d->nchanged = 0;
-}
-
-struct batch {
-	struct sheafd *d;
-	const uint64_t *seqs;
-	size_t n;
-};
-
-/* Cluster entries stored without a story. */
-static int
-batch_write(struct store_wtx *wtx, void *arg)
-{
-	struct batch *b = arg;
-	struct store_entry e;
-	struct feed_entry fe;
-	size_t i;
-	int rc;
-
-	if ((rc = write_begin(b->d, wtx)) != SH_OK)
-		return rc;
-	for (i = 0; i < b->n; i++) {
-		store_entry_init(&e);
-		rc = store_entry_get(store_wtx_reader(wtx), b->seqs[i], &e);
-		if (rc == SH_OK && e.story_id == 0) {
-			memset(&fe, 0, sizeof(fe));
-			fe.id = e.entry_id;
-			fe.title = e.title;
-			fe.link = e.link;
-			fe.summary = e.summary;
-			fe.content_html = e.content_html;
-			fe.language = e.language;
-			fe.published = e.published;
-			rc = story_ingest(b->d, wtx, e.seq, &fe, e.first_seen);
-		} else if (rc == SH_ENOTFOUND) {
-			rc = SH_OK; /* deleted with its feed meanwhile */
-		}
-		store_entry_clear(&e);
-		if (rc != SH_OK)
-			return rc;
-	}
-	return SH_OK;
 }
 
 /* Append seqs to the queue; under story_lock. */
@@ -234,6 +347,15 @@ queue_add(struct sheafd *d, const uint64_t *seqs, size_t n)
 	}
 	memcpy(d->story_q + d->story_qn, seqs, n * sizeof(*seqs));
 	d->story_qn += n;
+}
+
+/* Put seqs back at the head of the queue; under story_lock. */
+static void
+queue_return(struct sheafd *d, const uint64_t *seqs, size_t n)
+{
+	queue_add(d, seqs, n);
+	memmove(d->story_q + n, d->story_q, (d->story_qn - n) * sizeof(*seqs));
+	memcpy(d->story_q, seqs, n * sizeof(*seqs));
 }
 
 int
@@ -260,19 +382,34 @@ story_open(struct sheafd *d)
 		    rb.norphans);
 	queue_add(d, rb.orphans, rb.norphans);
 	free(rb.orphans);
+	d->story_res = xcalloc(1, sizeof(*d->story_res));
 	return SH_OK;
 }
 
-/* The story thread: batches from the queue until told to stop. */
+/* Wake the main thread's loop. */
+static void
+wake_main(struct sheafd *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->ev_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_warn("stories: eventfd");
+}
+
+/*
+ * The story thread: takes a batch from the queue, clusters it, hands the
+ * decisions to the main thread and waits until they are written.  A batch
+ * that could not be written or decided goes back to the queue and the
+ * window is rebuilt before the next one.
+ */
 static void *
 story_main(void *arg)
 {
 	struct sheafd *d = arg;
-	struct timespec until;
-	struct batch b = {d, NULL, 0};
 	uint64_t *seqs = xreallocarray(NULL, STORY_BATCH, sizeof(*seqs));
-	char *err;
-	bool stale;
+	struct timespec until;
+	size_t n;
+	bool stale, ok;
 	int rc;
 
 	pthread_mutex_lock(&d->story_lock);
@@ -281,12 +418,12 @@ story_main(void *arg)
 			pthread_cond_wait(&d->story_cond, &d->story_lock);
 		if (d->story_stop)
 			break;
-		b.n = d->story_qn < STORY_BATCH ? d->story_qn : STORY_BATCH;
-		memcpy(seqs, d->story_q, b.n * sizeof(*seqs));
-		memmove(d->story_q, d->story_q + b.n,
-		    (d->story_qn - b.n) * sizeof(*seqs));
-		d->story_qn -= b.n;
-		d->story_busy = b.n;
+		n = d->story_qn < STORY_BATCH ? d->story_qn : STORY_BATCH;
+		memcpy(seqs, d->story_q, n * sizeof(*seqs));
+		memmove(d->story_q, d->story_q + n,
+		    (d->story_qn - n) * sizeof(*seqs));
+		d->story_qn -= n;
+		d->story_busy = n;
 		if ((stale = d->story_stale)) {
 			d->cl_opts = d->story_opts;
 			d->story_stale = false;
@@ -295,27 +432,32 @@ story_main(void *arg)
 
 		if (stale)
 			d->cl_dirty = true;
-		b.seqs = seqs;
-		err = NULL;
-		rc = store_write(d->st, batch_write, &b, &err);
-		write_end(d, rc);
+		result_clear(d->story_res);
+		rc = cluster_batch(d, seqs, n, d->story_res);
 		if (rc != SH_OK)
-			log_warnx(
-			    "stories: cannot cluster %zu new entries: %s; "
-			    "trying again in %d s",
-			    b.n, err != NULL ? err : store_strerror(rc),
-			    STORY_RETRY);
-		free(err);
+			log_warnx("stories: cannot read %zu new entries: %s", n,
+			    store_strerror(rc));
 
 		pthread_mutex_lock(&d->story_lock);
+		ok = rc == SH_OK;
+		if (ok && d->story_res->n > 0) {
+			d->story_state = STORY_READY;
+			wake_main(d);
+			while (d->story_state == STORY_READY && !d->story_stop)
+				pthread_cond_wait(&d->story_cond,
+				    &d->story_lock);
+			ok = d->story_state == STORY_WRITTEN;
+			d->story_state = STORY_IDLE;
+		}
 		d->story_busy = 0;
-		if (rc == SH_OK)
+		if (ok) {
+			d->cl_dirty = false;
 			continue;
+		}
+		if (d->story_stop)
+			break;
 		/* Back at the head of the queue, after a pause. */
-		queue_add(d, seqs, b.n);
-		memmove(d->story_q + b.n, d->story_q,
-		    (d->story_qn - b.n) * sizeof(*seqs));
-		memcpy(d->story_q, seqs, b.n * sizeof(*seqs));
+		queue_return(d, seqs, n);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += STORY_RETRY;
 		while (
@@ -326,6 +468,35 @@ story_main(void *arg)
 	pthread_mutex_unlock(&d->story_lock);
 	free(seqs);
 	return NULL;
+}
+
+void
+story_flush(struct sheafd *d)
+{
+	char *err = NULL;
+	size_t n;
+	int rc;
+
+	pthread_mutex_lock(&d->story_lock);
+	if (d->story_state != STORY_READY) {
+		pthread_mutex_unlock(&d->story_lock);
+		return;
+	}
+	pthread_mutex_unlock(&d->story_lock);
+	/* The story thread waits: the result is this thread's until then. */
+	n = d->story_res->n;
+	rc = store_write(d->st, result_write, d, &err);
+	if (rc == SH_OK)
+		announce(d);
+	else
+		log_warnx("stories: cannot store the stories of %zu new "
+			  "entries: %s; trying again in %d s",
+		    n, err != NULL ? err : store_strerror(rc), STORY_RETRY);
+	free(err);
+	pthread_mutex_lock(&d->story_lock);
+	d->story_state = rc == SH_OK ? STORY_WRITTEN : STORY_FAILED;
+	pthread_cond_signal(&d->story_cond);
+	pthread_mutex_unlock(&d->story_lock);
 }
 
 int
@@ -340,17 +511,24 @@ story_start(struct sheafd *d)
 void
 story_stop(struct sheafd *d)
 {
-	if (!d->story_running)
-		return;
-	pthread_mutex_lock(&d->story_lock);
-	d->story_stop = true;
-	pthread_cond_signal(&d->story_cond);
-	pthread_mutex_unlock(&d->story_lock);
-	pthread_join(d->story_thread, NULL);
-	d->story_running = false;
-	if (d->story_qn > 0)
-		log_info("stories: %zu new entries left for the next start",
-		    d->story_qn);
+	if (d->story_running) {
+		pthread_mutex_lock(&d->story_lock);
+		d->story_stop = true;
+		pthread_cond_signal(&d->story_cond);
+		pthread_mutex_unlock(&d->story_lock);
+		pthread_join(d->story_thread, NULL);
+		d->story_running = false;
+		if (d->story_qn + d->story_busy > 0)
+			log_info("stories: %zu new entries left for the next "
+				 "start",
+			    d->story_qn + d->story_busy);
+	}
+	if (d->story_res != NULL) {
+		result_clear(d->story_res);
+		free(d->story_res->v);
+		free(d->story_res);
+		d->story_res = NULL;
+	}
 }
 
 void
@@ -400,77 +578,4 @@ story_pending(struct sheafd *d)
 	n = d->story_qn + d->story_busy;
 	pthread_mutex_unlock(&d->story_lock);
 	return n;
-}
-
-/* Remember a story changed by this write, once. */
-static void
-changed(struct sheafd *d, uint64_t story, bool created)
-{
-	size_t i;
-
-	for (i = 0; i < d->nchanged; i++) {
-		if (d->changed[i].story == story) {
-			d->changed[i].created |= created;
-			return;
-		}
-	}
-	if (d->nchanged == d->capchanged) {
-		d->capchanged = d->capchanged ? d->capchanged * 2 : 64;
-		d->changed = xreallocarray(d->changed, d->capchanged,
-		    sizeof(*d->changed));
-	}
-	d->changed[d->nchanged].story = story;
-	d->changed[d->nchanged].created = created;
-	d->nchanged++;
-}
-
-/* Cluster a stored entry and record its story in the transaction. */
-static int
-story_ingest(struct sheafd *d, struct store_wtx *wtx, uint64_t seq,
-    const struct feed_entry *fe, int64_t now)
-{
-	struct store_story_join j;
-	struct cluster_assign a;
-	struct cluster_entry ce;
-	struct store_why why;
-	char *text = body_text(fe->summary, fe->content_html);
-	size_t i;
-	int rc;
-
-	memset(&ce, 0, sizeof(ce));
-	ce.ref = seq;
-	ce.id = fe->id;
-	ce.url = fe->link;
-	ce.title = fe->title;
-	ce.text = text;
-	ce.lang = fe->language;
-	ce.time = entry_time(fe->published, now);
-	cluster_add(d->cl, &ce, &a);
-	free(text);
-
-	for (i = 0; i < a.nmerged; i++) {
-		if ((rc = store_story_merge(wtx, a.merged[i], a.story, now)) !=
-			SH_OK &&
-		    rc != SH_ENOTFOUND)
-			return rc;
-		changed(d, a.story, false);
-	}
-	memset(&why, 0, sizeof(why));
-	why.reason = (char *)(uintptr_t)cluster_reason_name(a.reason);
-	why.score = milli(a.score);
-	why.text = milli(a.text_sim);
-	why.names = milli(a.names_sim);
-	why.shared = a.why[0] != '\0' ? a.why : NULL;
-	memset(&j, 0, sizeof(j));
-	j.story = a.story;
-	j.seq = seq;
-	j.duplicate_of = a.duplicate ? a.duplicate_of : 0;
-	j.centrality = a.reason == CLUSTER_NEW ? FOUNDER_CENTRALITY
-		       : a.duplicate	       ? 0
-					       : milli(a.text_sim);
-	j.why = &why;
-	if ((rc = store_story_join(wtx, &j, now)) != SH_OK)
-		return rc;
-	changed(d, a.story, a.reason == CLUSTER_NEW);
-	return SH_OK;
 }
