@@ -1373,12 +1373,11 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 	}
 	switch (el) {
 	case EL_AUTHOR:
-		if (voc == VOC_CORE) {
+		/* Atom's author holds a person, RSS's its text. */
+		if (voc == VOC_CORE)
 			p->person_depth = p->depth;
-			cap_begin(p, FLD_AUTHOR, CT_TEXT);
-			break;
-		}
-		/* FALLTHROUGH */
+		cap_begin(p, FLD_AUTHOR, CT_TEXT);
+		break;
 	case EL_CREATOR:
 	case EL_MANAGINGEDITOR:
 		if (el == EL_MANAGINGEDITOR && in_entry)
