@@ -1522,10 +1522,13 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	}
 	voc = classify_voc(p, prefix, uri);
-	if (p->depth == 0 && voc == VOC_OTHER && uri != NULL) {
+	if (p->depth == 0 && voc == VOC_OTHER && uri != NULL &&
+	    p->feed->format == FEED_FORMAT_UNKNOWN) {
 		/* <feed xmlns="http://example.com/newformat#">: the root's
-		 * vocabulary is the feed's own, whatever its URI. */
-		p->root_ns = xstrdup((const char *)uri);
+		 * vocabulary is the feed's own, whatever its URI.  Recovery
+		 * can bring more elements to the top level; once a root has
+		 * named the format, they no longer change its vocabulary. */
+		feed_str_set(&p->root_ns, xstrdup((const char *)uri));
 		voc = VOC_CORE;
 	}
 	el = classify_el(voc, (const char *)localname);

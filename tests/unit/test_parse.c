@@ -539,6 +539,32 @@ test_large_document_is_not_malformed(void **state)
 	sh_buf_clear(&b);
 }
 
+static void
+test_second_root_namespace(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/*
+	 * Recovery closes the root at the stray </feed>, and libxml2 then
+	 * brings a second top-level element in another unknown namespace.
+	 * The first root's vocabulary stays the feed's (its namespace was
+	 * leaked when the second replaced it).
+	 */
+	f = parse_str("<feed xmlns=\"urn:a\"><title>A</title><x></feed>"
+		      "<feed xmlns=\"urn:b\"><title>B</title>"
+		      "<entry><id>b1</id></entry></feed>"
+		      "<entry><id>a1</id><title>One</title></entry>",
+	    NULL, SH_OK);
+	assert_int_equal(f->format, FEED_FORMAT_ATOM10);
+	assert_true(f->recovered & FEED_RECOVERED_XML);
+	assert_string_equal(f->title, "A");
+	assert_int_equal(f->nentries, 1);
+	assert_string_equal(f->entries[0].id, "a1");
+	assert_string_equal(f->entries[0].title, "One");
+	feed_free(f);
+}
+
 int
 main(void)
 {
@@ -562,6 +588,7 @@ main(void)
 	    cmocka_unit_test(test_bare_ampersands),
 	    cmocka_unit_test(test_entities_in_attributes),
 	    cmocka_unit_test(test_large_document_is_not_malformed),
+	    cmocka_unit_test(test_second_root_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
