@@ -83,6 +83,52 @@ date(int64_t t)
 }
 
 static void
+assert_utf8(const char *s)
+{
+	if (s != NULL && !sh_utf8_valid(s, strlen(s)))
+		fail_msg("not UTF-8: \"%s\"", s);
+}
+
+static void
+assert_strv_utf8(const struct feed_strv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		assert_utf8(v->v[i]);
+}
+
+/* feeds.h: every string of a parsed feed is UTF-8, whatever the input. */
+static void
+assert_feed_utf8(const struct feed *f)
+{
+	size_t i, k;
+
+	assert_utf8(f->title);
+	assert_utf8(f->link);
+	assert_utf8(f->self);
+	assert_utf8(f->description);
+	assert_utf8(f->language);
+	assert_strv_utf8(&f->authors);
+	for (i = 0; i < f->nentries; i++) {
+		const struct feed_entry *e = &f->entries[i];
+
+		assert_utf8(e->id);
+		assert_utf8(e->title);
+		assert_utf8(e->link);
+		assert_utf8(e->summary);
+		assert_utf8(e->content_html);
+		assert_utf8(e->language);
+		assert_strv_utf8(&e->authors);
+		assert_strv_utf8(&e->categories);
+		for (k = 0; k < e->nenclosures; k++) {
+			assert_utf8(e->enclosures[k].url);
+			assert_utf8(e->enclosures[k].type);
+		}
+	}
+}
+
+static void
 test_rss20(void **state)
 {
 	struct feed *f = parse_file("rss20.xml", NULL, NULL);
@@ -565,6 +611,67 @@ test_second_root_namespace(void **state)
 	feed_free(f);
 }
 
+static void
+test_short_entities_in_attributes(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Names of two and three letters were left to libxml2, which kept
+	 * the first byte of their UTF-8 in attribute values. */
+	f = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>"
+		      "<id>x</id><link href=\"http://x.example/&deg;\"/>"
+		      "<category term=\"&ge; 20 &deg;C &lt; &mu;\"/>"
+		      "<link rel=\"enclosure\" "
+		      "href=\"http://x.example/&pi;&amp;&gt;.mp3\"/>"
+		      "</entry></feed>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_string_equal(f->entries[0].link, "http://x.example/°");
+	assert_string_equal(f->entries[0].categories.v[0], "≥ 20 °C < μ");
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/π&>.mp3");
+	feed_free(f);
+}
+
+static void
+test_entities_after_unclosed_comment(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* In a processing instruction, "<!--" and "<![CDATA[" open nothing
+	 * for libxml2; the references after them still count. */
+	f = parse_str("<rss version=\"2.0\"><channel><?pi <!-- ?>"
+		      "<item><guid>1</guid>"
+		      "<enclosure url=\"http://x.example/&eacute;.mp3\"/>"
+		      "</item><?pi <![CDATA[ ?>"
+		      "<item><guid>2</guid>"
+		      "<enclosure url=\"http://x.example/&egrave;.mp3\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_int_equal(f->nentries, 2);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/é.mp3");
+	assert_string_equal(f->entries[1].enclosures[0].url,
+	    "http://x.example/è.mp3");
+	feed_free(f);
+	/* A declared entity keeps one byte in an attribute value: repaired,
+	 * whatever it is. */
+	f = parse_str("<!DOCTYPE rss [<!ENTITY e \"\xc3\xa9\">]>"
+		      "<rss version=\"2.0\"><channel><item><guid>1</guid>"
+		      "<title>caf&e;</title>"
+		      "<enclosure url=\"http://x.example/&e;.mp3\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_string_equal(f->entries[0].title, "café");
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/\xef\xbf\xbd.mp3");
+	feed_free(f);
+}
+
 int
 main(void)
 {
@@ -589,6 +696,8 @@ main(void)
 	    cmocka_unit_test(test_entities_in_attributes),
 	    cmocka_unit_test(test_large_document_is_not_malformed),
 	    cmocka_unit_test(test_second_root_namespace),
+	    cmocka_unit_test(test_short_entities_in_attributes),
+	    cmocka_unit_test(test_entities_after_unclosed_comment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
