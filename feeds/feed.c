@@ -52,18 +52,28 @@ feed_str_set(char **slot, char *value)
 	*slot = value;
 }
 
-void
-feed_strv_add(struct feed_strv *v, const char *s)
+bool
+feed_strv_add(struct feed_strv *v, const char *s, size_t max)
 {
-	size_t i;
+	size_t i, n;
+	bool cut;
 
 	if (s == NULL || *s == '\0' || v->n >= SH_MAX_LIST_ITEMS)
-		return;
+		return false;
+	n = strlen(s);
+	if ((cut = n > max)) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		if (n == 0)
+			return true;
+	}
 	for (i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return;
+		if (strncmp(v->v[i], s, n) == 0 && v->v[i][n] == '\0')
+			return cut;
 	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
-	v->v[v->n++] = xstrdup(s);
+	v->v[v->n++] = xstrndup(s, n);
+	return cut;
 }
 
 static void

@@ -49,24 +49,30 @@ jurl(struct jparse *jp, const char *s)
 	return feed_url_resolve(jp->base, s);
 }
 
+/* Add to a list of names or tags within the field limit. */
 static void
-jauthors(json_t *obj, struct feed_strv *out)
+jstrv_add(struct jparse *jp, struct feed_strv *v, const char *s)
+{
+	if (feed_strv_add(v, s, jp->lim->max_field_bytes))
+		jp->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+}
+
+static void
+jauthors(struct jparse *jp, json_t *obj, struct feed_strv *out)
 {
 	json_t *list = json_object_get(obj, "authors"), *a;
-	const char *name;
 	size_t i;
 
 	/* 1.1 has an array; 1.0 had one object. */
 	if (json_is_array(list)) {
 		json_array_foreach(list, i, a)
 		{
-			if ((name = jstr(a, "name")) != NULL)
-				feed_strv_add(out, name);
+			jstrv_add(jp, out, jstr(a, "name"));
 		}
 	}
 	a = json_object_get(obj, "author");
-	if (json_is_object(a) && (name = jstr(a, "name")) != NULL)
-		feed_strv_add(out, name);
+	if (json_is_object(a))
+		jstrv_add(jp, out, jstr(a, "name"));
 }
 
 static void
@@ -127,7 +133,7 @@ jitem(struct jparse *jp, json_t *item)
 	e->title = jtext(jp, jstr(item, "title"));
 	e->published = jdate(item, "date_published");
 	e->updated = jdate(item, "date_modified");
-	jauthors(item, &e->authors);
+	jauthors(jp, item, &e->authors);
 	html = jstr(item, "content_html");
 	text = jstr(item, "content_text");
 	e->summary = jtext(jp, jstr(item, "summary"));
@@ -148,7 +154,7 @@ jitem(struct jparse *jp, json_t *item)
 		json_array_foreach(tags, i, tag)
 		{
 			if (json_is_string(tag))
-				feed_strv_add(&e->categories,
+				jstrv_add(jp, &e->categories,
 				    json_string_value(tag));
 		}
 	}
@@ -211,7 +217,7 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 	jp.feed->description = jtext(&jp, jstr(root, "description"));
 	if (jstr(root, "language") != NULL)
 		jp.feed->language = xstrdup(jstr(root, "language"));
-	jauthors(root, &jp.feed->authors);
+	jauthors(&jp, root, &jp.feed->authors);
 	if (json_is_array(items)) {
 		json_array_foreach(items, i, item)
 		{

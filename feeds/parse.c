@@ -874,6 +874,14 @@ apply_skip_day(struct parser *p, const char *s)
 			p->feed->skip_days |= (uint8_t)(1u << i);
 }
 
+/* Add to a list of names or terms within the field limit. */
+static void
+strv_add(struct parser *p, struct feed_strv *v, const char *s)
+{
+	if (feed_strv_add(v, s, p->lim->max_field_bytes))
+		p->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+}
+
 static void
 apply_raw(struct parser *p, enum field field, char *v)
 {
@@ -904,7 +912,7 @@ apply_raw(struct parser *p, enum field field, char *v)
 		break;
 	case FLD_CATEGORY:
 		if (e != NULL)
-			feed_strv_add(&e->categories, v);
+			strv_add(p, &e->categories, v);
 		break;
 	case FLD_TTL:
 		n = strtol(v, NULL, 10);
@@ -945,7 +953,7 @@ add_author(struct parser *p, const char *s)
 
 	if (name == NULL)
 		return;
-	feed_strv_add(p->entry != NULL ? &p->entry->authors : &p->feed->authors,
+	strv_add(p, p->entry != NULL ? &p->entry->authors : &p->feed->authors,
 	    name);
 	free(name);
 }
@@ -1467,7 +1475,7 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 
 		if (term != NULL) {
 			if (in_entry)
-				feed_strv_add(&p->entry->categories, term);
+				strv_add(p, &p->entry->categories, term);
 			free(term);
 		} else if (in_entry) {
 			cap_begin(p, FLD_CATEGORY, CT_RAW);

@@ -428,6 +428,64 @@ test_limit_field_bytes(void **state)
 }
 
 static void
+test_limit_field_bytes_in_lists(void **state)
+{
+	struct feed_limits lim;
+	struct sh_buf b, word;
+	struct feed *f;
+	size_t i;
+	int k;
+
+	(void)state;
+	/* 300 bytes of two-byte characters, to be cut at an odd limit. */
+	sh_buf_init(&word, SIZE_MAX);
+	for (k = 0; k < 150; k++)
+		sh_buf_puts(&word, "\xc3\xa9");
+	feed_limits_default(&lim);
+	lim.max_field_bytes = 101;
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+			"<entry><id>x</id><category term=\"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"/><category term=\"short\"/><author><name>");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "</name></author></entry></feed>");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_true(f->recovered & FEED_RECOVERED_TRUNCATED);
+	assert_int_equal(f->entries[0].categories.n, 2);
+	assert_int_equal(strlen(f->entries[0].categories.v[0]), 100);
+	assert_string_equal(f->entries[0].categories.v[1], "short");
+	assert_int_equal(f->entries[0].authors.n, 1);
+	assert_true(strlen(f->entries[0].authors.v[0]) <= 101);
+	assert_feed_utf8(f);
+	feed_free(f);
+
+	/* JSON Feed: tags, and the names of the feed's and items' authors. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"authors\": [{\"name\": \"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"}], \"items\": [{\"id\": \"1\", \"tags\": [\"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\", \"short\"], \"author\": {\"name\": \"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"}}]}");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_true(f->recovered & FEED_RECOVERED_TRUNCATED);
+	assert_int_equal(f->authors.n, 1);
+	assert_int_equal(strlen(f->authors.v[0]), 100);
+	assert_int_equal(f->entries[0].categories.n, 2);
+	for (i = 0; i < f->entries[0].categories.n; i++)
+		assert_true(strlen(f->entries[0].categories.v[i]) <= 101);
+	assert_int_equal(f->entries[0].authors.n, 1);
+	assert_int_equal(strlen(f->entries[0].authors.v[0]), 100);
+	assert_feed_utf8(f);
+	feed_free(f);
+	sh_buf_clear(&b);
+	sh_buf_clear(&word);
+}
+
+static void
 test_limit_depth(void **state)
 {
 	struct feed_limits lim;
@@ -688,6 +746,7 @@ main(void)
 	    cmocka_unit_test(test_limit_document_size),
 	    cmocka_unit_test(test_limit_entries),
 	    cmocka_unit_test(test_limit_field_bytes),
+	    cmocka_unit_test(test_limit_field_bytes_in_lists),
 	    cmocka_unit_test(test_limit_depth),
 	    cmocka_unit_test(test_no_external_entities),
 	    cmocka_unit_test(test_atom_content_types),
