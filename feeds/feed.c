@@ -212,19 +212,44 @@ resolve_late(char **slot, const char *base)
 		feed_str_set(slot, abs);
 }
 
+/* Drop the enclosures whose URL is not safe, keeping the others' order. */
+static void
+enclosures_filter(struct feed_entry *e)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < e->nenclosures; i++) {
+		struct feed_enclosure *enc = &e->enclosures[i];
+
+		if (!feed_url_is_safe(enc->url)) {
+			free(enc->url);
+			free(enc->type);
+			continue;
+		}
+		e->enclosures[n++] = *enc;
+	}
+	e->nenclosures = n;
+}
+
 void
 feed_finish(struct feed *f)
 {
 	size_t i, j;
 
+	/* The parsers drop unsafe URLs where they read them; this is the
+	 * guarantee, for every format. */
+	f->link = feed_url_if_safe(f->link);
+	f->self = feed_url_if_safe(f->self);
 	for (i = 0; i < f->nentries; i++) {
 		struct feed_entry *e = &f->entries[i];
 
 		/* Links resolve against the feed link when nothing else gave
 		 * a base; feed_url_resolve() leaves absolute URLs alone. */
 		resolve_late(&e->link, f->link);
+		e->link = feed_url_if_safe(e->link);
 		for (j = 0; j < e->nenclosures; j++)
 			resolve_late(&e->enclosures[j].url, f->link);
+		enclosures_filter(e);
 		entry_fallback_id(e);
 	}
 }

@@ -50,6 +50,15 @@ void feed_enclosure_add(struct feed_entry *e, const char *url, const char *type,
 char *feed_person_name(const char *s);
 
 /**
+ * Keep a URL for the model only when feed_url_is_safe() says so: a
+ * javascript: or data:text/html link must not reach a reader.
+ *
+ * @param url  the URL (owned), or NULL
+ * @return url, or NULL after freeing it
+ */
+char *feed_url_if_safe(char *url);
+
+/**
  * Complete a parsed feed: resolve links that had no base against the feed
  * link, and give every entry without an id the fallback of SCHEMAS.md.
  */

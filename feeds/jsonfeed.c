@@ -41,12 +41,13 @@ jtext(struct jparse *jp, const char *s)
 	return t;
 }
 
+/* An absolute URL, or NULL when there is none or it is not safe. */
 static char *
-jurl(struct jparse *jp, const char *s)
+jurl(const char *base, const char *s)
 {
 	if (s == NULL || *s == '\0')
 		return NULL;
-	return feed_url_resolve(jp->base, s);
+	return feed_url_if_safe(feed_url_resolve(base, s));
 }
 
 /* Add to a list of names or tags within the field limit. */
@@ -85,7 +86,7 @@ jattachments(struct jparse *jp, json_t *item, struct feed_entry *e)
 		return;
 	json_array_foreach(list, i, a)
 	{
-		char *url = jurl(jp, jstr(a, "url"));
+		char *url = jurl(jp->base, jstr(a, "url"));
 
 		if (url == NULL)
 			continue;
@@ -127,9 +128,9 @@ jitem(struct jparse *jp, json_t *item)
 	else if (json_is_integer(id))
 		e->id =
 		    xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
-	e->link = jurl(jp, jstr(item, "url"));
+	e->link = jurl(jp->base, jstr(item, "url"));
 	if (e->link == NULL)
-		e->link = jurl(jp, jstr(item, "external_url"));
+		e->link = jurl(jp->base, jstr(item, "external_url"));
 	e->title = jtext(jp, jstr(item, "title"));
 	e->published = jdate(item, "date_published");
 	e->updated = jdate(item, "date_modified");
@@ -210,8 +211,8 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 		jp.feed->format = FEED_FORMAT_JSONFEED11;
 		jp.feed->recovered |= FEED_RECOVERED_JSON;
 	}
-	jp.feed->link = feed_url_resolve(base_url, jstr(root, "home_page_url"));
-	jp.feed->self = feed_url_resolve(base_url, jstr(root, "feed_url"));
+	jp.feed->link = jurl(base_url, jstr(root, "home_page_url"));
+	jp.feed->self = jurl(base_url, jstr(root, "feed_url"));
 	jp.base = jp.feed->link != NULL ? jp.feed->link : base_url;
 	jp.feed->title = jtext(&jp, jstr(root, "title"));
 	jp.feed->description = jtext(&jp, jstr(root, "description"));

@@ -537,7 +537,10 @@ cur_base(struct parser *p)
 	return p->frames[p->depth].base;
 }
 
-/* An absolute URL, or the reference kept for feed_finish() to resolve. */
+/*
+ * An absolute URL, or the reference kept for feed_finish() to resolve;
+ * NULL when it is not safe to follow.
+ */
 static char *
 resolve(struct parser *p, const char *ref)
 {
@@ -546,10 +549,10 @@ resolve(struct parser *p, const char *ref)
 	if (t == NULL)
 		return NULL;
 	if (cur_base(p) == NULL)
-		return t;
+		return feed_url_if_safe(t);
 	abs = feed_url_resolve(cur_base(p), t);
 	free(t);
-	return abs;
+	return feed_url_if_safe(abs);
 }
 
 static void

@@ -730,6 +730,73 @@ test_entities_after_unclosed_comment(void **state)
 	feed_free(f);
 }
 
+static void
+test_unsafe_links_dropped(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Scripting and document URLs in every URL field of the model:
+	 * the entry link, enclosures (media thumbnails too), the feed's
+	 * link and self.  Entities and blanks do not hide the scheme. */
+	f = parse_str("<rss version=\"2.0\" "
+		      "xmlns:media=\"http://search.yahoo.com/mrss/\">"
+		      "<channel><link>vbscript:msgbox(1)</link>"
+		      "<item><guid isPermaLink=\"false\">1</guid>"
+		      "<link> java&#x09;script:alert(1)</link>"
+		      "<enclosure url=\"data:text/html,&lt;script&gt;\"/>"
+		      "<enclosure url=\"http://x.example/a.mp3\"/>"
+		      "<media:thumbnail url=\"&#106;avascript:alert(1)\"/>"
+		      "<media:thumbnail url=\"data:image/png;base64,AAAA\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->entries[0].link);
+	assert_string_equal(f->entries[0].id, "1");
+	assert_int_equal(f->entries[0].nenclosures, 2);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/a.mp3");
+	assert_string_equal(f->entries[0].enclosures[1].url,
+	    "data:image/png;base64,AAAA");
+	feed_free(f);
+
+	/* Atom: an unsafe alternate does not win over a safe one. */
+	f = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+		      "<link href=\"javascript:alert(1)\"/>"
+		      "<link rel=\"self\" href=\"data:text/xml,x\"/>"
+		      "<entry><id>x</id>"
+		      "<link href=\"JavaScript:alert(1)\"/>"
+		      "<link href=\"https://ok.example/1\"/>"
+		      "<link rel=\"enclosure\" href=\"javascript:x\"/>"
+		      "</entry></feed>",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->self);
+	assert_string_equal(f->entries[0].link, "https://ok.example/1");
+	assert_int_equal(f->entries[0].nenclosures, 0);
+	feed_free(f);
+
+	/* JSON Feed: url, external_url, attachments, home_page_url. */
+	f = parse_str("{\"version\": \"https://jsonfeed.org/version/1.1\", "
+		      "\"home_page_url\": \"javascript:alert(1)\", "
+		      "\"feed_url\": \"vbscript:x\", \"items\": ["
+		      "{\"id\": \"1\", \"url\": \"javascript:alert(1)\", "
+		      "\"external_url\": \"https://ok.example/ext\", "
+		      "\"attachments\": [{\"url\": \"data:text/html,x\"}, "
+		      "{\"url\": \"https://ok.example/a.mp3\"}]}, "
+		      "{\"id\": \"2\", \"url\": \"data:text/html,x\"}]}",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->self);
+	assert_string_equal(f->entries[0].link, "https://ok.example/ext");
+	assert_int_equal(f->entries[0].nenclosures, 1);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "https://ok.example/a.mp3");
+	assert_null(f->entries[1].link);
+	assert_string_equal(f->entries[1].id, "2");
+	feed_free(f);
+}
+
 int
 main(void)
 {
@@ -757,6 +824,7 @@ main(void)
 	    cmocka_unit_test(test_second_root_namespace),
 	    cmocka_unit_test(test_short_entities_in_attributes),
 	    cmocka_unit_test(test_entities_after_unclosed_comment),
+	    cmocka_unit_test(test_unsafe_links_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
