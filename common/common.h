@@ -63,6 +63,17 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+/**
+ * Copy exactly n bytes into a new string and add a NUL.  Unlike POSIX
+ * strndup(), the copy does not stop at a NUL byte: callers copy counted
+ * buffers (attribute values, captured text, decoded base64, a document
+ * and its length) and go on using n, so all n bytes must be readable.  To
+ * copy at most n bytes of a string, pass strnlen(s, n).
+ *
+ * @param s  bytes to copy
+ * @param n  their number
+ * @return the copy, n + 1 bytes; the caller frees it
+ */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

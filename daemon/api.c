@@ -482,19 +482,22 @@ get_entries(struct sheafd *d, struct MHD_Connection *conn)
 	return reply_json(conn, MHD_HTTP_OK, more);
 }
 
-/* A feed's folder path as OPML wants it: split at "/". */
+/*
+ * A feed's folder path as OPML wants it: split at "/", and no deeper than
+ * an import accepts, so that the export imports again.
+ */
 static int
 export_feed(struct store_feed *f, void *arg)
 {
 	struct opml_doc *doc = arg;
 	char *copy = NULL, *tok, *save = NULL;
-	const char *path[SH_MAX_OPML_DEPTH];
+	const char *path[SH_MAX_OPML_FOLDERS];
 	size_t n = 0;
 
 	if (f->folder != NULL) {
 		copy = xstrdup(f->folder);
 		for (tok = strtok_r(copy, "/", &save);
-		     tok != NULL && n < SH_MAX_OPML_DEPTH;
+		     tok != NULL && n < SH_MAX_OPML_FOLDERS;
 		     tok = strtok_r(NULL, "/", &save))
 			path[n++] = tok;
 	}

@@ -52,18 +52,28 @@ feed_str_set(char **slot, char *value)
 	*slot = value;
 }
 
-void
-feed_strv_add(struct feed_strv *v, const char *s)
+bool
+feed_strv_add(struct feed_strv *v, const char *s, size_t max)
 {
-	size_t i;
+	size_t i, n;
+	bool cut;
 
 	if (s == NULL || *s == '\0' || v->n >= SH_MAX_LIST_ITEMS)
-		return;
+		return false;
+	n = strlen(s);
+	if ((cut = n > max)) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		if (n == 0)
+			return true;
+	}
 	for (i = 0; i < v->n; i++)
-		if (strcmp(v->v[i], s) == 0)
-			return;
+		if (strncmp(v->v[i], s, n) == 0 && v->v[i][n] == '\0')
+			return cut;
 	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
-	v->v[v->n++] = xstrdup(s);
+	v->v[v->n++] = xstrndup(s, n);
+	return cut;
 }
 
 static void
@@ -202,19 +212,44 @@ resolve_late(char **slot, const char *base)
 		feed_str_set(slot, abs);
 }
 
+/* Drop the enclosures whose URL is not safe, keeping the others' order. */
+static void
+enclosures_filter(struct feed_entry *e)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < e->nenclosures; i++) {
+		struct feed_enclosure *enc = &e->enclosures[i];
+
+		if (!feed_url_is_safe(enc->url)) {
+			free(enc->url);
+			free(enc->type);
+			continue;
+		}
+		e->enclosures[n++] = *enc;
+	}
+	e->nenclosures = n;
+}
+
 void
 feed_finish(struct feed *f)
 {
 	size_t i, j;
 
+	/* The parsers drop unsafe URLs where they read them; this is the
+	 * guarantee, for every format. */
+	f->link = feed_url_if_safe(f->link);
+	f->self = feed_url_if_safe(f->self);
 	for (i = 0; i < f->nentries; i++) {
 		struct feed_entry *e = &f->entries[i];
 
 		/* Links resolve against the feed link when nothing else gave
 		 * a base; feed_url_resolve() leaves absolute URLs alone. */
 		resolve_late(&e->link, f->link);
+		e->link = feed_url_if_safe(e->link);
 		for (j = 0; j < e->nenclosures; j++)
 			resolve_late(&e->enclosures[j].url, f->link);
+		enclosures_filter(e);
 		entry_fallback_id(e);
 	}
 }

@@ -20,10 +20,16 @@ struct feed_entry *feed_entry_add(struct feed *f,
 void feed_str_set(char **slot, char *value);
 
 /**
- * Append a copy of s to a list unless it is empty, already there, or the
- * list holds SH_MAX_LIST_ITEMS.
+ * Append a copy of s to a list, cut to max bytes on a character boundary,
+ * unless it is empty, already there (after the cut), or the list holds
+ * SH_MAX_LIST_ITEMS.
+ *
+ * @param v    the list
+ * @param s    UTF-8 text, or NULL
+ * @param max  most bytes to keep: the feed's max_field_bytes
+ * @return true when s was cut; the caller notes FEED_RECOVERED_TRUNCATED
  */
-void feed_strv_add(struct feed_strv *v, const char *s);
+bool feed_strv_add(struct feed_strv *v, const char *s, size_t max);
 
 /**
  * Append an enclosure unless its URL is already listed.
@@ -42,6 +48,15 @@ void feed_enclosure_add(struct feed_entry *e, const char *url, const char *type,
  * otherwise.  Returns a new string, or NULL when nothing is left.
  */
 char *feed_person_name(const char *s);
+
+/**
+ * Keep a URL for the model only when feed_url_is_safe() says so: a
+ * javascript: or data:text/html link must not reach a reader.
+ *
+ * @param url  the URL (owned), or NULL
+ * @return url, or NULL after freeing it
+ */
+char *feed_url_if_safe(char *url);
 
 /**
  * Complete a parsed feed: resolve links that had no base against the feed

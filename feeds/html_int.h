@@ -11,7 +11,7 @@
  * their element and allowlisted attributes.  html.c builds text and
  * sanitized HTML from them.  Nothing here allocates per token, and nothing
  * here keeps state between calls: a struct html_tok lives on its caller's
- * stack.
+ * stack.  parse.c borrows html_tok_clean() to repair attribute values.
  */
 
 #define TAG_NAME_MAX 15	 /* longer names are unknown elements */

@@ -41,32 +41,39 @@ jtext(struct jparse *jp, const char *s)
 	return t;
 }
 
+/* An absolute URL, or NULL when there is none or it is not safe. */
 static char *
-jurl(struct jparse *jp, const char *s)
+jurl(const char *base, const char *s)
 {
 	if (s == NULL || *s == '\0')
 		return NULL;
-	return feed_url_resolve(jp->base, s);
+	return feed_url_if_safe(feed_url_resolve(base, s));
+}
+
+/* Add to a list of names or tags within the field limit. */
+static void
+jstrv_add(struct jparse *jp, struct feed_strv *v, const char *s)
+{
+	if (feed_strv_add(v, s, jp->lim->max_field_bytes))
+		jp->feed->recovered |= FEED_RECOVERED_TRUNCATED;
 }
 
 static void
-jauthors(json_t *obj, struct feed_strv *out)
+jauthors(struct jparse *jp, json_t *obj, struct feed_strv *out)
 {
 	json_t *list = json_object_get(obj, "authors"), *a;
-	const char *name;
 	size_t i;
 
 	/* 1.1 has an array; 1.0 had one object. */
 	if (json_is_array(list)) {
 		json_array_foreach(list, i, a)
 		{
-			if ((name = jstr(a, "name")) != NULL)
-				feed_strv_add(out, name);
+			jstrv_add(jp, out, jstr(a, "name"));
 		}
 	}
 	a = json_object_get(obj, "author");
-	if (json_is_object(a) && (name = jstr(a, "name")) != NULL)
-		feed_strv_add(out, name);
+	if (json_is_object(a))
+		jstrv_add(jp, out, jstr(a, "name"));
 }
 
 static void
@@ -79,7 +86,7 @@ jattachments(struct jparse *jp, json_t *item, struct feed_entry *e)
 		return;
 	json_array_foreach(list, i, a)
 	{
-		char *url = jurl(jp, jstr(a, "url"));
+		char *url = jurl(jp->base, jstr(a, "url"));
 
 		if (url == NULL)
 			continue;
@@ -121,13 +128,13 @@ jitem(struct jparse *jp, json_t *item)
 	else if (json_is_integer(id))
 		e->id =
 		    xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(id));
-	e->link = jurl(jp, jstr(item, "url"));
+	e->link = jurl(jp->base, jstr(item, "url"));
 	if (e->link == NULL)
-		e->link = jurl(jp, jstr(item, "external_url"));
+		e->link = jurl(jp->base, jstr(item, "external_url"));
 	e->title = jtext(jp, jstr(item, "title"));
 	e->published = jdate(item, "date_published");
 	e->updated = jdate(item, "date_modified");
-	jauthors(item, &e->authors);
+	jauthors(jp, item, &e->authors);
 	html = jstr(item, "content_html");
 	text = jstr(item, "content_text");
 	e->summary = jtext(jp, jstr(item, "summary"));
@@ -148,7 +155,7 @@ jitem(struct jparse *jp, json_t *item)
 		json_array_foreach(tags, i, tag)
 		{
 			if (json_is_string(tag))
-				feed_strv_add(&e->categories,
+				jstrv_add(jp, &e->categories,
 				    json_string_value(tag));
 		}
 	}
@@ -204,14 +211,14 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 		jp.feed->format = FEED_FORMAT_JSONFEED11;
 		jp.feed->recovered |= FEED_RECOVERED_JSON;
 	}
-	jp.feed->link = feed_url_resolve(base_url, jstr(root, "home_page_url"));
-	jp.feed->self = feed_url_resolve(base_url, jstr(root, "feed_url"));
+	jp.feed->link = jurl(base_url, jstr(root, "home_page_url"));
+	jp.feed->self = jurl(base_url, jstr(root, "feed_url"));
 	jp.base = jp.feed->link != NULL ? jp.feed->link : base_url;
 	jp.feed->title = jtext(&jp, jstr(root, "title"));
 	jp.feed->description = jtext(&jp, jstr(root, "description"));
 	if (jstr(root, "language") != NULL)
 		jp.feed->language = xstrdup(jstr(root, "language"));
-	jauthors(root, &jp.feed->authors);
+	jauthors(&jp, root, &jp.feed->authors);
 	if (json_is_array(items)) {
 		json_array_foreach(items, i, item)
 		{

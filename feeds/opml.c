@@ -287,7 +287,8 @@ doc_check(const struct opml_doc *doc)
 		    !text_ok(f->xml_url) || !text_ok(f->html_url) ||
 		    !text_ok(f->title) || (f->nfolder > 0 && f->folder == NULL))
 			return SH_EINVAL;
-		if (f->nfolder > DEPTH_CAP)
+		/* The feed's outline goes below its folders. */
+		if (f->nfolder > DEPTH_CAP - 1)
 			return SH_EDEPTH;
 		for (k = 0; k < f->nfolder; k++)
 			if (!text_ok(f->folder[k]))
@@ -495,7 +496,7 @@ static void
 add_feed(struct reader *p, const char *url, const char *html, const char *title,
     char *cat)
 {
-	size_t d, k, n = 0, bytes;
+	size_t d, k, n = 0, bytes, max_folders;
 
 	if (!is_http(url)) {
 		p->doc->nskipped++;
@@ -513,9 +514,14 @@ add_feed(struct reader *p, const char *url, const char *html, const char *title,
 	for (d = (size_t)p->body_depth + 1; d < (size_t)p->depth; d++)
 		if (p->names[d] != NULL)
 			p->path[n++] = p->names[d];
-	/* Nesting wins; the category only places a feed at the top. */
+	/*
+	 * Nesting wins; the category only places a feed at the top.  Its
+	 * folders become nested outlines on export, with the feed's below
+	 * them, so they may take one level less than max_depth.
+	 */
+	max_folders = p->lim.max_depth > 0 ? p->lim.max_depth - 1 : 0;
 	if (n == 0 && cat != NULL &&
-	    (n = category_split(cat, p->path, p->lim.max_depth)) == SIZE_MAX) {
+	    (n = category_split(cat, p->path, max_folders)) == SIZE_MAX) {
 		fail(p, SH_EDEPTH, "OPML category nests deeper than %u levels",
 		    p->lim.max_depth);
 		return;

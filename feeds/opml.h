@@ -26,7 +26,9 @@
  *   only to a feed that sits directly in <body>.  Then the first non-empty
  *   item of the comma-separated list is used, read as a slash path
  *   ("/Tech/AI" is Tech, then AI); the other items are ignored, as a feed
- *   has one folder here.
+ *   has one folder here.  A category path counts as deep as the nested
+ *   outlines opml_write() makes of it: its folders and the feed's own
+ *   outline, at most max_depth levels.
  * - Only http and https URLs are feeds.  Anything else is skipped and
  *   counted in nskipped: newsboat's "|command" and "exec:" (a program's
  *   output), "filter:" and "query:" URLs, Liferea's xmlUrl="vfolder"
@@ -60,8 +62,14 @@
 
 /* Most distinct feeds one document may list. */
 #define SH_MAX_OPML_FEEDS 100000u
-/* Deepest nesting of outlines (and of category paths) accepted. */
+/* Deepest nesting of outlines accepted, a feed's own outline included. */
 #define SH_MAX_OPML_DEPTH 64u
+/*
+ * Most folders in a feed's path, from nesting or from a category: below
+ * them the feed's outline takes one more level.  Export writes a path as
+ * nested outlines, so a path within this limit always imports again.
+ */
+#define SH_MAX_OPML_FOLDERS (SH_MAX_OPML_DEPTH - 1)
 /* Largest OPML document accepted, in bytes. */
 #define SH_MAX_OPML_DOC_BYTES (16u * 1024 * 1024)
 /* Most bytes of strings a parsed doc may hold (folder paths repeat). */
@@ -155,9 +163,10 @@ int opml_parse(const char *buf, size_t len, const struct opml_limits *lim,
  * gives the same bytes, and writing what opml_parse() read from this
  * output gives these bytes again.
  *
- * @param doc  the doc; every xml_url set, folder paths at most 250 names
- *             (libxml2 reads no deeper), strings UTF-8 without control
- *             characters other than tab, CR and LF
+ * @param doc  the doc; every xml_url set, folder paths at most 249 names
+ *             (with the feed's outline, 250 levels: opml_parse() reads no
+ *             deeper), strings UTF-8 without control characters other
+ *             than tab, CR and LF
  * @param out  on success, the document, NUL-terminated; the caller frees it
  * @param len  on success, its length without the NUL
  * @return SH_OK, SH_EINVAL when the doc breaks the rules above, SH_EDEPTH,

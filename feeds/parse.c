@@ -45,6 +45,7 @@
 #include <libxml/parserInternals.h>
 
 #include "feeds_int.h"
+#include "html_int.h"
 
 /* Vocabularies. */
 enum voc {
@@ -433,25 +434,36 @@ classify_el(enum voc voc, const char *name)
 /*
  * An attribute's value.  Without entity substitution libxml2 hands "&amp;"
  * in attribute values over as "&#38;": decode that one reference.
+ *
+ * libxml2 also copies only the first byte of an entity's text into an
+ * attribute value.  mend_ampersands() turns the HTML entities into numeric
+ * references beforehand, but it cannot see every way a document can hide
+ * one (a declared entity, a reference it took for the inside of a
+ * comment), so a value that is no longer UTF-8 is repaired here.
  */
 static char *
 attr_value(const xmlChar **a)
 {
 	const char *s = (const char *)a[3];
 	size_t n = (size_t)(a[4] - a[3]), i, j;
-	char *v = xstrndup(s, n);
+	char *v = xstrndup(s, n), *copy;
 
-	if (memchr(v, '&', n) == NULL)
-		return v;
-	for (i = j = 0; i < n; j++) {
-		if (strncmp(v + i, "&#38;", 5) == 0) {
-			v[j] = '&';
-			i += 5;
-		} else {
-			v[j] = v[i++];
+	if (memchr(v, '&', n) != NULL) {
+		for (i = j = 0; i < n; j++) {
+			if (strncmp(v + i, "&#38;", 5) == 0) {
+				v[j] = '&';
+				i += 5;
+			} else {
+				v[j] = v[i++];
+			}
 		}
+		v[j] = '\0';
+		n = j;
 	}
-	v[j] = '\0';
+	if (!sh_utf8_valid(v, n) && html_tok_clean(v, n, &n, &copy) != v) {
+		free(v);
+		v = copy;
+	}
 	return v;
 }
 
@@ -525,7 +537,10 @@ cur_base(struct parser *p)
 	return p->frames[p->depth].base;
 }
 
-/* An absolute URL, or the reference kept for feed_finish() to resolve. */
+/*
+ * An absolute URL, or the reference kept for feed_finish() to resolve;
+ * NULL when it is not safe to follow.
+ */
 static char *
 resolve(struct parser *p, const char *ref)
 {
@@ -534,10 +549,10 @@ resolve(struct parser *p, const char *ref)
 	if (t == NULL)
 		return NULL;
 	if (cur_base(p) == NULL)
-		return t;
+		return feed_url_if_safe(t);
 	abs = feed_url_resolve(cur_base(p), t);
 	free(t);
-	return abs;
+	return feed_url_if_safe(abs);
 }
 
 static void
@@ -862,6 +877,14 @@ apply_skip_day(struct parser *p, const char *s)
 			p->feed->skip_days |= (uint8_t)(1u << i);
 }
 
+/* Add to a list of names or terms within the field limit. */
+static void
+strv_add(struct parser *p, struct feed_strv *v, const char *s)
+{
+	if (feed_strv_add(v, s, p->lim->max_field_bytes))
+		p->feed->recovered |= FEED_RECOVERED_TRUNCATED;
+}
+
 static void
 apply_raw(struct parser *p, enum field field, char *v)
 {
@@ -892,7 +915,7 @@ apply_raw(struct parser *p, enum field field, char *v)
 		break;
 	case FLD_CATEGORY:
 		if (e != NULL)
-			feed_strv_add(&e->categories, v);
+			strv_add(p, &e->categories, v);
 		break;
 	case FLD_TTL:
 		n = strtol(v, NULL, 10);
@@ -933,7 +956,7 @@ add_author(struct parser *p, const char *s)
 
 	if (name == NULL)
 		return;
-	feed_strv_add(p->entry != NULL ? &p->entry->authors : &p->feed->authors,
+	strv_add(p, p->entry != NULL ? &p->entry->authors : &p->feed->authors,
 	    name);
 	free(name);
 }
@@ -1373,12 +1396,11 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 	}
 	switch (el) {
 	case EL_AUTHOR:
-		if (voc == VOC_CORE) {
+		/* Atom's author holds a person, RSS's its text. */
+		if (voc == VOC_CORE)
 			p->person_depth = p->depth;
-			cap_begin(p, FLD_AUTHOR, CT_TEXT);
-			break;
-		}
-		/* FALLTHROUGH */
+		cap_begin(p, FLD_AUTHOR, CT_TEXT);
+		break;
 	case EL_CREATOR:
 	case EL_MANAGINGEDITOR:
 		if (el == EL_MANAGINGEDITOR && in_entry)
@@ -1456,7 +1478,7 @@ start_dispatch(struct parser *p, enum voc voc, enum el el,
 
 		if (term != NULL) {
 			if (in_entry)
-				feed_strv_add(&p->entry->categories, term);
+				strv_add(p, &p->entry->categories, term);
 			free(term);
 		} else if (in_entry) {
 			cap_begin(p, FLD_CATEGORY, CT_RAW);
@@ -1523,10 +1545,13 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		return;
 	}
 	voc = classify_voc(p, prefix, uri);
-	if (p->depth == 0 && voc == VOC_OTHER && uri != NULL) {
+	if (p->depth == 0 && voc == VOC_OTHER && uri != NULL &&
+	    p->feed->format == FEED_FORMAT_UNKNOWN) {
 		/* <feed xmlns="http://example.com/newformat#">: the root's
-		 * vocabulary is the feed's own, whatever its URI. */
-		p->root_ns = xstrdup((const char *)uri);
+		 * vocabulary is the feed's own, whatever its URI.  Recovery
+		 * can bring more elements to the top level; once a root has
+		 * named the format, they no longer change its vocabulary. */
+		feed_str_set(&p->root_ns, xstrdup((const char *)uri));
 		voc = VOC_CORE;
 	}
 	el = classify_el(voc, (const char *)localname);
@@ -2015,6 +2040,14 @@ ref_len(const char *s, const char *end, bool *upper_x)
 	return c < end && *c == ';' ? (size_t)(c + 1 - s) : 0;
 }
 
+/* "&lt;", "&gt;" and "&amp;", the references escaped HTML is made of. */
+static bool
+is_short_xml_ref(const char *amp, size_t n)
+{
+	return (n == 4 && (amp[1] == 'l' || amp[1] == 'g') && amp[2] == 't') ||
+	       (n == 5 && memcmp(amp, "&amp;", 5) == 0);
+}
+
 /*
  * For "&name;" (n bytes) naming an HTML entity that XML does not declare,
  * write its numeric reference into num and return true.  The five of XML
@@ -2032,7 +2065,9 @@ html_entity_ref(const char *amp, size_t n, char num[16])
 	name[n - 2] = '\0';
 	if (xmlStrEqual(name, BAD_CAST "quot") ||
 	    xmlStrEqual(name, BAD_CAST "apos") ||
-	    xmlStrEqual(name, BAD_CAST "amp"))
+	    xmlStrEqual(name, BAD_CAST "amp") ||
+	    xmlStrEqual(name, BAD_CAST "lt") ||
+	    xmlStrEqual(name, BAD_CAST "gt"))
 		return false;
 	if ((desc = htmlEntityLookup(name)) == NULL)
 		return false;
@@ -2040,7 +2075,6 @@ html_entity_ref(const char *amp, size_t n, char num[16])
 	return true;
 }
 
-/* Skip a CDATA section or comment starting at s; returns where it ends. */
 /* Where "xyz" (3 bytes, x rare in text) next occurs, or NULL. */
 static const char *
 find3(const char *s, const char *end, const char *xyz)
@@ -2053,27 +2087,46 @@ find3(const char *s, const char *end, const char *xyz)
 	return NULL;
 }
 
+/* The terminators known to be missing from the rest of the document. */
+struct raw_scan {
+	bool no_cdata_end;
+	bool no_comment_end;
+};
+
+/*
+ * Skip a CDATA section or comment starting at s; returns where it ends.
+ * One that is never closed is skipped only past its opening: libxml2 may
+ * not read it as one (in a processing instruction, in an entity value),
+ * and the references after it still need mending.  A terminator missing
+ * once is missing for the rest of the document and is not searched for
+ * again, which keeps the scan linear.
+ */
 static const char *
-skip_raw(const char *s, const char *end)
+skip_raw(const char *s, const char *end, struct raw_scan *rs)
 {
-	const char *close;
+	const char *close = NULL;
 	size_t n = (size_t)(end - s);
 
 	if (n >= 9 && memcmp(s, "<![CDATA[", 9) == 0) {
-		close = find3(s + 9, end, "]]>");
-		return close != NULL ? close + 3 : end;
+		if (!rs->no_cdata_end)
+			close = find3(s + 9, end, "]]>");
+		rs->no_cdata_end = close == NULL;
+		return close != NULL ? close + 3 : s + 9;
 	}
 	if (n >= 4 && memcmp(s, "<!--", 4) == 0) {
-		close = find3(s + 4, end, "-->");
-		return close != NULL ? close + 3 : end;
+		if (!rs->no_comment_end)
+			close = find3(s + 4, end, "-->");
+		rs->no_comment_end = close == NULL;
+		return close != NULL ? close + 3 : s + 4;
 	}
 	return s + 2; /* "<!DOCTYPE" and the like: past the "<!" */
 }
 
 /*
  * Feeds are full of bare ampersands ("?a=1&b=2" in a link) that libxml2's
- * recovery would drop together with the text after them.  Escape them, and
- * lower the X of "&#X26;", outside CDATA sections and comments.  Returns a
+ * recovery would drop together with the text after them.  Escape them,
+ * write HTML entities as numeric references (see attr_value()), and lower
+ * the X of "&#X26;", outside CDATA sections and comments.  Returns a
  * new document, or NULL when nothing needed mending (the common case costs
  * one scan).
  */
@@ -2081,6 +2134,7 @@ static char *
 mend_ampersands(const char *doc, size_t len, size_t *outlen, unsigned *fixed)
 {
 	const char *s = doc, *end = doc + len, *copied = doc, *amp = NULL;
+	struct raw_scan rs = {false, false};
 	struct sh_buf b;
 	char num[16];
 	bool upper_x;
@@ -2100,13 +2154,13 @@ mend_ampersands(const char *doc, size_t len, size_t *outlen, unsigned *fixed)
 		bang = memchr(s, '!', (size_t)(amp - s));
 		if (bang != NULL) {
 			s = bang > doc && bang[-1] == '<'
-				? skip_raw(bang - 1, end)
+				? skip_raw(bang - 1, end, &rs)
 				: bang + 1;
 			continue;
 		}
 		n = ref_len(amp, end, &upper_x);
 		if (n > 0 && !upper_x &&
-		    (amp[1] == '#' || n <= 5 ||
+		    (amp[1] == '#' || is_short_xml_ref(amp, n) ||
 			!html_entity_ref(amp, n, num))) {
 			s = amp + n;
 			continue;

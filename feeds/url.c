@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "feeds.h"
+#include "feeds_int.h"
 
 /*
  * Resolution is written out here rather than left to xmlBuildURI(), whose
@@ -440,4 +440,14 @@ feed_url_is_safe(const char *url)
 	if (strcmp(scheme, "data") == 0)
 		return data_url_is_image(url);
 	return false;
+}
+
+char *
+feed_url_if_safe(char *url)
+{
+	if (url != NULL && !feed_url_is_safe(url)) {
+		free(url);
+		return NULL;
+	}
+	return url;
 }

@@ -95,6 +95,22 @@ test_strcaseeq(void **state)
 	assert_string_equal(sh_strerror(12345), "unknown error");
 }
 
+static void
+test_xstrndup_counted(void **state)
+{
+	char *s;
+
+	(void)state;
+	/* Counted bytes, NULs included, as common.h says; a bounded copy of
+	 * a string takes strnlen(). */
+	s = xstrndup("a\0b", 3);
+	assert_memory_equal(s, "a\0b", 4);
+	free(s);
+	s = xstrndup("abc", strnlen("abc", 8));
+	assert_string_equal(s, "abc");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -104,6 +120,7 @@ main(void)
 	    cmocka_unit_test(test_utf8_valid),
 	    cmocka_unit_test(test_sha1_vectors),
 	    cmocka_unit_test(test_strcaseeq),
+	    cmocka_unit_test(test_xstrndup_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

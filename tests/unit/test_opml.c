@@ -515,6 +515,92 @@ test_nesting_generated(void **state)
 	free(buf);
 }
 
+/* A document with one feed whose category is a path of n folders. */
+static char *
+category_path(size_t n, size_t *len)
+{
+	struct sh_buf b;
+	size_t i;
+
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "<opml version='2.0'><body>"
+			"<outline xmlUrl='https://deep.example/' category='");
+	for (i = 0; i < n; i++)
+		sh_buf_puts(&b, "/c");
+	sh_buf_puts(&b, "'/></body></opml>");
+	*len = b.len;
+	return sh_buf_steal(&b);
+}
+
+static void
+test_category_depth_roundtrip(void **state)
+{
+	struct opml_limits lim;
+	struct opml_doc *doc;
+	size_t len;
+	char *buf, *err;
+
+	(void)state;
+	/* A category path takes the levels its export nests: 63 folders and
+	 * the feed are 64 outlines, which import again. */
+	buf = category_path(SH_MAX_OPML_FOLDERS, &len);
+	doc = parse_buf(buf, len, "63 categories");
+	assert_int_equal(doc->feeds[0].nfolder, 63);
+	check_roundtrip(doc, "63 categories");
+	opml_free(doc);
+	free(buf);
+	/* 64 folders would export as 65 outlines: refused on import. */
+	buf = category_path(SH_MAX_OPML_FOLDERS + 1, &len);
+	err = parse_fail(buf, len, NULL, SH_EDEPTH);
+	assert_string_equal(err, "OPML category nests deeper than 64 levels");
+	free(err);
+	free(buf);
+	/* The same with other limits. */
+	opml_limits_default(&lim);
+	lim.max_depth = 3;
+	buf = category_path(3, &len);
+	err = parse_fail(buf, len, &lim, SH_EDEPTH);
+	free(err);
+	free(buf);
+	buf = category_path(2, &len);
+	assert_int_equal(opml_parse(buf, len, &lim, &doc, NULL), SH_OK);
+	assert_int_equal(doc->feeds[0].nfolder, 2);
+	opml_free(doc);
+	free(buf);
+}
+
+static void
+test_write_depth_imports_again(void **state)
+{
+	static const char *deep[250];
+	struct opml_limits lim;
+	struct opml_doc *doc, *again = NULL;
+	char *out = NULL;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < 250; i++)
+		deep[i] = "d";
+	opml_limits_default(&lim);
+	lim.max_depth = 250;
+	/* The deepest path written still reads back, the feed's outline
+	 * included, with the reader's limit as high as it goes. */
+	doc = opml_new(NULL);
+	opml_feed_add(doc, "https://a.example/", NULL, NULL, deep, 249);
+	out = write_doc(doc, &len);
+	assert_int_equal(opml_parse(out, len, &lim, &again, NULL), SH_OK);
+	assert_int_equal(again->feeds[0].nfolder, 249);
+	opml_free(again);
+	opml_free(doc);
+	free(out);
+	out = NULL;
+	doc = opml_new(NULL);
+	opml_feed_add(doc, "https://a.example/", NULL, NULL, deep, 250);
+	assert_int_equal(opml_write(doc, &out, &len), SH_EDEPTH);
+	assert_null(out);
+	opml_free(doc);
+}
+
 static void
 test_limit_size(void **state)
 {
@@ -1160,6 +1246,8 @@ main(void)
 	    cmocka_unit_test(test_write_refuses),
 	    cmocka_unit_test(test_write_empty),
 	    cmocka_unit_test(test_roundtrip_data),
+	    cmocka_unit_test(test_category_depth_roundtrip),
+	    cmocka_unit_test(test_write_depth_imports_again),
 	    cmocka_unit_test(test_shared),
 	};
 

@@ -83,6 +83,52 @@ date(int64_t t)
 }
 
 static void
+assert_utf8(const char *s)
+{
+	if (s != NULL && !sh_utf8_valid(s, strlen(s)))
+		fail_msg("not UTF-8: \"%s\"", s);
+}
+
+static void
+assert_strv_utf8(const struct feed_strv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		assert_utf8(v->v[i]);
+}
+
+/* feeds.h: every string of a parsed feed is UTF-8, whatever the input. */
+static void
+assert_feed_utf8(const struct feed *f)
+{
+	size_t i, k;
+
+	assert_utf8(f->title);
+	assert_utf8(f->link);
+	assert_utf8(f->self);
+	assert_utf8(f->description);
+	assert_utf8(f->language);
+	assert_strv_utf8(&f->authors);
+	for (i = 0; i < f->nentries; i++) {
+		const struct feed_entry *e = &f->entries[i];
+
+		assert_utf8(e->id);
+		assert_utf8(e->title);
+		assert_utf8(e->link);
+		assert_utf8(e->summary);
+		assert_utf8(e->content_html);
+		assert_utf8(e->language);
+		assert_strv_utf8(&e->authors);
+		assert_strv_utf8(&e->categories);
+		for (k = 0; k < e->nenclosures; k++) {
+			assert_utf8(e->enclosures[k].url);
+			assert_utf8(e->enclosures[k].type);
+		}
+	}
+}
+
+static void
 test_rss20(void **state)
 {
 	struct feed *f = parse_file("rss20.xml", NULL, NULL);
@@ -382,6 +428,64 @@ test_limit_field_bytes(void **state)
 }
 
 static void
+test_limit_field_bytes_in_lists(void **state)
+{
+	struct feed_limits lim;
+	struct sh_buf b, word;
+	struct feed *f;
+	size_t i;
+	int k;
+
+	(void)state;
+	/* 300 bytes of two-byte characters, to be cut at an odd limit. */
+	sh_buf_init(&word, SIZE_MAX);
+	for (k = 0; k < 150; k++)
+		sh_buf_puts(&word, "\xc3\xa9");
+	feed_limits_default(&lim);
+	lim.max_field_bytes = 101;
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+			"<entry><id>x</id><category term=\"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"/><category term=\"short\"/><author><name>");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "</name></author></entry></feed>");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_true(f->recovered & FEED_RECOVERED_TRUNCATED);
+	assert_int_equal(f->entries[0].categories.n, 2);
+	assert_int_equal(strlen(f->entries[0].categories.v[0]), 100);
+	assert_string_equal(f->entries[0].categories.v[1], "short");
+	assert_int_equal(f->entries[0].authors.n, 1);
+	assert_true(strlen(f->entries[0].authors.v[0]) <= 101);
+	assert_feed_utf8(f);
+	feed_free(f);
+
+	/* JSON Feed: tags, and the names of the feed's and items' authors. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"authors\": [{\"name\": \"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"}], \"items\": [{\"id\": \"1\", \"tags\": [\"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\", \"short\"], \"author\": {\"name\": \"");
+	sh_buf_puts(&b, word.data);
+	sh_buf_puts(&b, "\"}}]}");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_true(f->recovered & FEED_RECOVERED_TRUNCATED);
+	assert_int_equal(f->authors.n, 1);
+	assert_int_equal(strlen(f->authors.v[0]), 100);
+	assert_int_equal(f->entries[0].categories.n, 2);
+	for (i = 0; i < f->entries[0].categories.n; i++)
+		assert_true(strlen(f->entries[0].categories.v[i]) <= 101);
+	assert_int_equal(f->entries[0].authors.n, 1);
+	assert_int_equal(strlen(f->entries[0].authors.v[0]), 100);
+	assert_feed_utf8(f);
+	feed_free(f);
+	sh_buf_clear(&b);
+	sh_buf_clear(&word);
+}
+
+static void
 test_limit_depth(void **state)
 {
 	struct feed_limits lim;
@@ -539,6 +643,160 @@ test_large_document_is_not_malformed(void **state)
 	sh_buf_clear(&b);
 }
 
+static void
+test_second_root_namespace(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/*
+	 * Recovery closes the root at the stray </feed>, and libxml2 then
+	 * brings a second top-level element in another unknown namespace.
+	 * The first root's vocabulary stays the feed's (its namespace was
+	 * leaked when the second replaced it).
+	 */
+	f = parse_str("<feed xmlns=\"urn:a\"><title>A</title><x></feed>"
+		      "<feed xmlns=\"urn:b\"><title>B</title>"
+		      "<entry><id>b1</id></entry></feed>"
+		      "<entry><id>a1</id><title>One</title></entry>",
+	    NULL, SH_OK);
+	assert_int_equal(f->format, FEED_FORMAT_ATOM10);
+	assert_true(f->recovered & FEED_RECOVERED_XML);
+	assert_string_equal(f->title, "A");
+	assert_int_equal(f->nentries, 1);
+	assert_string_equal(f->entries[0].id, "a1");
+	assert_string_equal(f->entries[0].title, "One");
+	feed_free(f);
+}
+
+static void
+test_short_entities_in_attributes(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Names of two and three letters were left to libxml2, which kept
+	 * the first byte of their UTF-8 in attribute values. */
+	f = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>"
+		      "<id>x</id><link href=\"http://x.example/&deg;\"/>"
+		      "<category term=\"&ge; 20 &deg;C &lt; &mu;\"/>"
+		      "<link rel=\"enclosure\" "
+		      "href=\"http://x.example/&pi;&amp;&gt;.mp3\"/>"
+		      "</entry></feed>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_string_equal(f->entries[0].link, "http://x.example/°");
+	assert_string_equal(f->entries[0].categories.v[0], "≥ 20 °C < μ");
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/π&>.mp3");
+	feed_free(f);
+}
+
+static void
+test_entities_after_unclosed_comment(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* In a processing instruction, "<!--" and "<![CDATA[" open nothing
+	 * for libxml2; the references after them still count. */
+	f = parse_str("<rss version=\"2.0\"><channel><?pi <!-- ?>"
+		      "<item><guid>1</guid>"
+		      "<enclosure url=\"http://x.example/&eacute;.mp3\"/>"
+		      "</item><?pi <![CDATA[ ?>"
+		      "<item><guid>2</guid>"
+		      "<enclosure url=\"http://x.example/&egrave;.mp3\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_int_equal(f->nentries, 2);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/é.mp3");
+	assert_string_equal(f->entries[1].enclosures[0].url,
+	    "http://x.example/è.mp3");
+	feed_free(f);
+	/* A declared entity keeps one byte in an attribute value: repaired,
+	 * whatever it is. */
+	f = parse_str("<!DOCTYPE rss [<!ENTITY e \"\xc3\xa9\">]>"
+		      "<rss version=\"2.0\"><channel><item><guid>1</guid>"
+		      "<title>caf&e;</title>"
+		      "<enclosure url=\"http://x.example/&e;.mp3\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_feed_utf8(f);
+	assert_string_equal(f->entries[0].title, "café");
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/\xef\xbf\xbd.mp3");
+	feed_free(f);
+}
+
+static void
+test_unsafe_links_dropped(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Scripting and document URLs in every URL field of the model:
+	 * the entry link, enclosures (media thumbnails too), the feed's
+	 * link and self.  Entities and blanks do not hide the scheme. */
+	f = parse_str("<rss version=\"2.0\" "
+		      "xmlns:media=\"http://search.yahoo.com/mrss/\">"
+		      "<channel><link>vbscript:msgbox(1)</link>"
+		      "<item><guid isPermaLink=\"false\">1</guid>"
+		      "<link> java&#x09;script:alert(1)</link>"
+		      "<enclosure url=\"data:text/html,&lt;script&gt;\"/>"
+		      "<enclosure url=\"http://x.example/a.mp3\"/>"
+		      "<media:thumbnail url=\"&#106;avascript:alert(1)\"/>"
+		      "<media:thumbnail url=\"data:image/png;base64,AAAA\"/>"
+		      "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->entries[0].link);
+	assert_string_equal(f->entries[0].id, "1");
+	assert_int_equal(f->entries[0].nenclosures, 2);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "http://x.example/a.mp3");
+	assert_string_equal(f->entries[0].enclosures[1].url,
+	    "data:image/png;base64,AAAA");
+	feed_free(f);
+
+	/* Atom: an unsafe alternate does not win over a safe one. */
+	f = parse_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+		      "<link href=\"javascript:alert(1)\"/>"
+		      "<link rel=\"self\" href=\"data:text/xml,x\"/>"
+		      "<entry><id>x</id>"
+		      "<link href=\"JavaScript:alert(1)\"/>"
+		      "<link href=\"https://ok.example/1\"/>"
+		      "<link rel=\"enclosure\" href=\"javascript:x\"/>"
+		      "</entry></feed>",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->self);
+	assert_string_equal(f->entries[0].link, "https://ok.example/1");
+	assert_int_equal(f->entries[0].nenclosures, 0);
+	feed_free(f);
+
+	/* JSON Feed: url, external_url, attachments, home_page_url. */
+	f = parse_str("{\"version\": \"https://jsonfeed.org/version/1.1\", "
+		      "\"home_page_url\": \"javascript:alert(1)\", "
+		      "\"feed_url\": \"vbscript:x\", \"items\": ["
+		      "{\"id\": \"1\", \"url\": \"javascript:alert(1)\", "
+		      "\"external_url\": \"https://ok.example/ext\", "
+		      "\"attachments\": [{\"url\": \"data:text/html,x\"}, "
+		      "{\"url\": \"https://ok.example/a.mp3\"}]}, "
+		      "{\"id\": \"2\", \"url\": \"data:text/html,x\"}]}",
+	    NULL, SH_OK);
+	assert_null(f->link);
+	assert_null(f->self);
+	assert_string_equal(f->entries[0].link, "https://ok.example/ext");
+	assert_int_equal(f->entries[0].nenclosures, 1);
+	assert_string_equal(f->entries[0].enclosures[0].url,
+	    "https://ok.example/a.mp3");
+	assert_null(f->entries[1].link);
+	assert_string_equal(f->entries[1].id, "2");
+	feed_free(f);
+}
+
 int
 main(void)
 {
@@ -555,6 +813,7 @@ main(void)
 	    cmocka_unit_test(test_limit_document_size),
 	    cmocka_unit_test(test_limit_entries),
 	    cmocka_unit_test(test_limit_field_bytes),
+	    cmocka_unit_test(test_limit_field_bytes_in_lists),
 	    cmocka_unit_test(test_limit_depth),
 	    cmocka_unit_test(test_no_external_entities),
 	    cmocka_unit_test(test_atom_content_types),
@@ -562,6 +821,10 @@ main(void)
 	    cmocka_unit_test(test_bare_ampersands),
 	    cmocka_unit_test(test_entities_in_attributes),
 	    cmocka_unit_test(test_large_document_is_not_malformed),
+	    cmocka_unit_test(test_second_root_namespace),
+	    cmocka_unit_test(test_short_entities_in_attributes),
+	    cmocka_unit_test(test_entities_after_unclosed_comment),
+	    cmocka_unit_test(test_unsafe_links_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
