@@ -318,6 +318,22 @@ sd1_200=$(key st200 "$sd/r1.sum")
 sd1_failing=$(key failing "$sd/r1.sum")
 row sheafd "1 (first)" "$sd1_polled" "$sd1_s" "$sd1_rss" "$sd1_304"
 
+# The story thread clusters what round 1 stored, after it was stored:
+# wait until it is done, so that round 2 times the conditional requests.
+say "sheafd: waiting until every entry of round 1 has its story"
+i=0
+while [ $i -lt $((ROUND_TIMEOUT * 5)) ]; do
+	pending=$("$SHEAF" -s "$sd/sock" --json status 2>/dev/null |
+	    "$PYTHON" -c 'import json, sys
+print(json.load(sys.stdin)["stories_pending"])' 2>/dev/null) || pending=
+	[ "$pending" = 0 ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+sd1_stories_s=$(sub "$t0" "$(now)")
+sd1_stories_cpu=$(sub "$c0" "$(cpu "$sheafd_pid")")
+sd1_stories_rss=$(hwm "$sheafd_pid")
+
 # Round 2: every feed again, now with its validators.  last_poll has a
 # resolution of a second: round 2 starts in a later second than round 1's
 # last poll.
@@ -545,6 +561,9 @@ echo "  $sd1_200 answered 200, $sd1_failing failing; sheafd used" \
     "$sd1_cpu s of CPU."
 echo "  nginx: $sd1_served."
 echo "  resident at the end: $sd1_now."
+echo "  every entry had its story ${sd1_stories_s} s after the import" \
+    "(${sd1_stories_cpu} s of CPU, peak $((sd1_stories_rss / 1024)) MiB):" \
+    "the story thread clusters entries after they are stored."
 if [ -s "$sd/r1.errors" ]; then
 	echo "  errors (feeds, last_error):"
 	head -n 5 "$sd/r1.errors" | sed 's/^/  /'
