@@ -58,6 +58,8 @@
 
 /* Bytes of request line and headers one connection may use. */
 #define API_CONN_MEMORY (64u * 1024)
+/* Bytes of one JSON answer, at most. */
+#define API_MAX_REPLY (64u * 1024 * 1024)
 /* Longest URL or title accepted in a subscription. */
 #define API_MAX_URL 4096u
 #define API_MAX_TEXT 1024u
@@ -105,35 +107,56 @@ reply_text(struct MHD_Connection *conn, unsigned status, char *text,
 	return ret;
 }
 
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	return sh_buf_append(arg, p, n) == SH_OK ? 0 : -1;
+}
+
+/*
+ * The text of j and a newline, or NULL past API_MAX_REPLY.  Written
+ * straight into one buffer: json_dumps() and a copy with the newline
+ * cost a page of entries two more passes over its bytes.
+ */
+static char *
+json_text(const json_t *j)
+{
+	struct sh_buf b;
+
+	sh_buf_init(&b, API_MAX_REPLY);
+	if (json_dump_callback(j, dump_to_buf, &b, JSON_INDENT(2)) != 0 ||
+	    sh_buf_putc(&b, '\n') != SH_OK) {
+		sh_buf_clear(&b);
+		return NULL;
+	}
+	return sh_buf_steal(&b);
+}
+
 enum MHD_Result
 reply_json(struct MHD_Connection *conn, unsigned status, json_t *j)
 {
-	char *text = json_dumps(j, JSON_INDENT(2));
-	char *line;
+	char *text = json_text(j);
 
 	json_decref(j);
 	if (text == NULL)
-		return MHD_NO;
-	line = xasprintf("%s\n", text);
-	free(text);
-	return reply_text(conn, status, line, "application/json", NULL);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "internal", "the answer is too large");
+	return reply_text(conn, status, text, "application/json", NULL);
 }
 
 char *
 api_error_json(const char *code, const char *message)
 {
 	json_t *j;
-	char *text, *line;
+	char *text;
 
 	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
 	    message);
-	text = json_dumps(j, JSON_INDENT(2));
+	text = json_text(j);
 	json_decref(j);
 	if (text == NULL)
 		return xstrdup("{\"error\": {\"code\": \"internal\"}}\n");
-	line = xasprintf("%s\n", text);
-	free(text);
-	return line;
+	return text;
 }
 
 enum MHD_Result
@@ -244,14 +267,12 @@ char *
 api_feed_text(const struct store_feed *f)
 {
 	json_t *j = feed_json(f);
-	char *text = json_dumps(j, JSON_INDENT(2)), *line;
+	char *text = json_text(j);
 
 	json_decref(j);
 	if (text == NULL)
 		return api_error_json("internal", "cannot write JSON");
-	line = xasprintf("%s\n", text);
-	free(text);
-	return line;
+	return text;
 }
 
 static json_t *
