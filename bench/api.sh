@@ -48,7 +48,11 @@ cleanup() {
 		kill "$p" 2>/dev/null || :
 	done
 	wait 2>/dev/null || :
-	rm -rf "$work"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		say "kept $work"
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
@@ -142,6 +146,10 @@ mkfifo "$work/churn.in"
 churn_pid=$!
 exec 3>"$work/churn.in"
 get "$work/sheaf.sock" /v1/status "$work/before.json"
+wait_for 30 stored $((NFEEDS * ITEMS + 1)) || {
+	say "nothing new was stored in 30 s"
+	exit 1
+}
 for e in $ENDPOINTS; do
 	for c in 1 16; do
 		load "$work/sheaf.sock" sheafd "$e" "$c"

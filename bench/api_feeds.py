@@ -99,9 +99,15 @@ def feed_ids(path):
             for f in feeds}
 
 
+def items_of(path):
+    with open(path) as fp:
+        text = fp.read()
+    return ["<item>" + p.split("</item>")[0] + "</item>"
+            for p in text.split("<item>")[1:]]
+
+
 def churn(directory, path, n, nitems, rate):
-    rnd = random.Random(1)  # as write() made them
-    feeds = [[item(rnd, k, i) for i in range(nitems)] for k in range(n)]
+    rnd = random.Random(2)
     ids = feed_ids(path)
     serial = nitems
     stop = threading.Event()
@@ -109,11 +115,10 @@ def churn(directory, path, n, nitems, rate):
                      daemon=True).start()
     k = 0
     while not stop.wait(1.0 / rate):
+        name = os.path.join(directory, "f%d.xml" % k)
         fresh = [item(rnd, k, serial + i) for i in range(5)]
         serial += 5
-        feeds[k] = (fresh + feeds[k])[:nitems]
-        write_file(os.path.join(directory, "f%d.xml" % k),
-                   feed(k, feeds[k]))
+        write_file(name, feed(k, (fresh + items_of(name))[:nitems]))
         ask(path, b"POST", b"/v1/feeds/%d/poll" % ids[k])
         k = (k + 1) % n
 
