@@ -2,8 +2,23 @@
 /* The socket API: HTTP/1.1 and JSON over a Unix socket with libmicrohttpd. */
 
 /*
- * libmicrohttpd runs its own threads, one per connection, capped by
- * api_max_clients and closed after api_timeout of silence.  A handler
+ * libmicrohttpd runs its own threads, one per connection, and closes a
+ * connection after api_timeout of silence.  Silence is not enough against
+ * a client that sends its request a byte at a time, nor against one that
+ * opens every slot and sends nothing, so api.c keeps its own list of the
+ * connections (struct api_peer) and when each began to wait for a
+ * request: from its start, and again from the end of each answer.  A
+ * watchdog thread shuts down a connection that has not sent a whole
+ * request (line, headers and body) within api_timeout of that, and a
+ * connection arriving when api_max_clients are open first closes the one
+ * that has waited longest for a request.  When every connection is busy
+ * answering (event streams, slow readers), libmicrohttpd still lets a
+ * little headroom in, and those get 503; past the headroom it resets.
+ * shutdown() on a descriptor libmicrohttpd owns is safe because it tells
+ * us of the close (MHD_CONNECTION_NOTIFY_CLOSED) before it closes, and we
+ * unlink the peer under the same lock.
+ *
+ * A handler
  * reads the request (the body is kept up to api_max_request; past that the
  * answer is 413), then either reads the store in its own read transaction
  * and answers, or, for anything that changes the store, queues a struct
@@ -43,12 +58,24 @@
 
 /* Bytes of request line and headers one connection may use. */
 #define API_CONN_MEMORY (64u * 1024)
+/* Bytes of one JSON answer, at most. */
+#define API_MAX_REPLY (64u * 1024 * 1024)
 /* Longest URL or title accepted in a subscription. */
 #define API_MAX_URL 4096u
 #define API_MAX_TEXT 1024u
 
-struct api {
-	struct MHD_Daemon *mhd;
+/* Connections let in past api_max_clients, to be told 503. */
+#define API_HEADROOM(max) ((max) / 8 + 8)
+/* How often the watchdog looks for late requests, in milliseconds. */
+#define API_WATCHDOG_MS 250
+
+/* One connection, from libmicrohttpd's start notice to its close notice. */
+struct api_peer {
+	int fd;		       /* owned by libmicrohttpd */
+	int64_t waiting_since; /* monotonic ms; 0 while answering */
+	bool cut;	       /* shut down here, not closed yet */
+	bool over;	       /* came in past the limit: 503 */
+	struct api_peer *prev, *next;
 };
 
 /* One request's state between the calls of the access handler. */
@@ -80,35 +107,56 @@ reply_text(struct MHD_Connection *conn, unsigned status, char *text,
 	return ret;
 }
 
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	return sh_buf_append(arg, p, n) == SH_OK ? 0 : -1;
+}
+
+/*
+ * The text of j and a newline, or NULL past API_MAX_REPLY.  Written
+ * straight into one buffer: json_dumps() and a copy with the newline
+ * cost a page of entries two more passes over its bytes.
+ */
+static char *
+json_text(const json_t *j)
+{
+	struct sh_buf b;
+
+	sh_buf_init(&b, API_MAX_REPLY);
+	if (json_dump_callback(j, dump_to_buf, &b, JSON_INDENT(2)) != 0 ||
+	    sh_buf_putc(&b, '\n') != SH_OK) {
+		sh_buf_clear(&b);
+		return NULL;
+	}
+	return sh_buf_steal(&b);
+}
+
 enum MHD_Result
 reply_json(struct MHD_Connection *conn, unsigned status, json_t *j)
 {
-	char *text = json_dumps(j, JSON_INDENT(2));
-	char *line;
+	char *text = json_text(j);
 
 	json_decref(j);
 	if (text == NULL)
-		return MHD_NO;
-	line = xasprintf("%s\n", text);
-	free(text);
-	return reply_text(conn, status, line, "application/json", NULL);
+		return reply_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "internal", "the answer is too large");
+	return reply_text(conn, status, text, "application/json", NULL);
 }
 
 char *
 api_error_json(const char *code, const char *message)
 {
 	json_t *j;
-	char *text, *line;
+	char *text;
 
 	j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
 	    message);
-	text = json_dumps(j, JSON_INDENT(2));
+	text = json_text(j);
 	json_decref(j);
 	if (text == NULL)
 		return xstrdup("{\"error\": {\"code\": \"internal\"}}\n");
-	line = xasprintf("%s\n", text);
-	free(text);
-	return line;
+	return text;
 }
 
 enum MHD_Result
@@ -219,14 +267,12 @@ char *
 api_feed_text(const struct store_feed *f)
 {
 	json_t *j = feed_json(f);
-	char *text = json_dumps(j, JSON_INDENT(2)), *line;
+	char *text = json_text(j);
 
 	json_decref(j);
 	if (text == NULL)
 		return api_error_json("internal", "cannot write JSON");
-	line = xasprintf("%s\n", text);
-	free(text);
-	return line;
+	return text;
 }
 
 static json_t *
@@ -831,6 +877,181 @@ route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 	    "no such resource");
 }
 
+/* Connections: the request deadline and the room at the limit. */
+
+static int64_t
+api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Shut a connection down; libmicrohttpd then closes it and tells us. */
+static void
+peer_cut(struct api *api, struct api_peer *p, const char *why)
+{
+	if (p->fd != -1)
+		shutdown(p->fd, SHUT_RDWR);
+	p->cut = true;
+	p->waiting_since = 0;
+	api->nlive--;
+	log_debug("api: connection %d closed: %s", p->fd, why);
+}
+
+/* Close the connection that has waited longest for a request, not keep. */
+static bool
+peer_evict(struct api *api, const struct api_peer *keep)
+{
+	struct api_peer *p, *oldest = NULL;
+
+	for (p = api->head; p != NULL; p = p->next)
+		if (p != keep && !p->cut && p->waiting_since != 0 &&
+		    (oldest == NULL ||
+			p->waiting_since < oldest->waiting_since))
+			oldest = p;
+	if (oldest == NULL)
+		return false;
+	peer_cut(api, oldest, "idle, and api_max_clients are open");
+	return true;
+}
+
+static void
+peer_open(struct api *api, struct api_peer *p)
+{
+	pthread_mutex_lock(&api->lock);
+	p->prev = api->tail;
+	if (api->tail != NULL)
+		api->tail->next = p;
+	else
+		api->head = p;
+	api->tail = p;
+	api->nlive++;
+	while (api->nlive > api->max_clients)
+		if (!peer_evict(api, p)) {
+			p->over = true;
+			break;
+		}
+	if (api->nlive >= api->max_clients && !api->full) {
+		api->full = true;
+		log_warnx("api: %u connections open (api_max_clients): idle "
+			  "ones are closed to make room",
+		    api->max_clients);
+	}
+	pthread_mutex_unlock(&api->lock);
+}
+
+static void
+peer_close(struct api *api, struct api_peer *p)
+{
+	pthread_mutex_lock(&api->lock);
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		api->head = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	else
+		api->tail = p->prev;
+	if (!p->cut)
+		api->nlive--;
+	/* Log the next time the limit is reached, not every time. */
+	if (api->nlive <= api->max_clients / 2)
+		api->full = false;
+	pthread_mutex_unlock(&api->lock);
+	free(p);
+}
+
+static struct api_peer *
+peer_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info;
+
+	info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/* A connection waits for a request from now on, or stops waiting. */
+static void
+peer_waiting(struct api *api, struct MHD_Connection *conn, bool waiting)
+{
+	struct api_peer *p = peer_of(conn);
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&api->lock);
+	if (!p->cut)
+		p->waiting_since = waiting ? api_now_ms() : 0;
+	pthread_mutex_unlock(&api->lock);
+}
+
+static bool
+peer_is_over(struct api *api, struct MHD_Connection *conn)
+{
+	struct api_peer *p = peer_of(conn);
+	bool over;
+
+	if (p == NULL)
+		return false;
+	pthread_mutex_lock(&api->lock);
+	over = p->over;
+	pthread_mutex_unlock(&api->lock);
+	return over;
+}
+
+/* Cut the connections that did not send a whole request in time. */
+static void *
+api_watchdog(void *arg)
+{
+	struct api *api = arg;
+	int64_t limit = (int64_t)api->timeout * 1000, now;
+	struct timespec until;
+	struct api_peer *p;
+
+	pthread_mutex_lock(&api->lock);
+	while (!api->stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += API_WATCHDOG_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&api->wake, &api->lock, &until);
+		now = api_now_ms();
+		for (p = api->head; p != NULL; p = p->next)
+			if (!p->cut && p->waiting_since != 0 &&
+			    now - p->waiting_since >= limit)
+				peer_cut(api, p,
+				    "no whole request within api_timeout");
+	}
+	pthread_mutex_unlock(&api->lock);
+	return NULL;
+}
+
+/* 503 to a connection let in past api_max_clients, and close it. */
+static enum MHD_Result
+reply_busy(struct MHD_Connection *conn)
+{
+	char *text = api_error_json("busy", "too many connections");
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -850,12 +1071,18 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		ac = xcalloc(1, sizeof(*ac));
 		sh_buf_init(&ac->body, max);
 		*con_cls = ac;
+		if (peer_is_over(d->api, conn)) {
+			peer_waiting(d->api, conn, false);
+			return reply_busy(conn);
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* Refuse a declared oversize body before reading it. */
-		if (cl != NULL && parse_u64(cl, &len) && len > max)
+		if (cl != NULL && parse_u64(cl, &len) && len > max) {
+			peer_waiting(d->api, conn, false);
 			return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 			    "too_large", "request body too large");
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -865,6 +1092,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	/* The request is whole: its deadline no longer runs. */
+	peer_waiting(d->api, conn, false);
 	if (ac->too_big)
 		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "too_large", "request body too large");
@@ -875,11 +1104,12 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct sheafd *d = cls;
 	struct api_conn *ac = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	/* Kept alive, the connection now waits for its next request. */
+	peer_waiting(d->api, conn, true);
 	if (ac == NULL)
 		return;
 	sh_buf_clear(&ac->body);
@@ -892,20 +1122,31 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	const union MHD_ConnectionInfo *info;
+	struct api *api = cls;
+	struct api_peer *p;
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
 
-	(void)cls;
-	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_context != NULL)
+			peer_close(api, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
 	if (toe != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
+	p = xcalloc(1, sizeof(*p));
+	p->fd = -1;
+	p->waiting_since = api_now_ms();
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (info == NULL)
-		return;
-	if (getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) ==
-	    0)
-		log_debug("api: connection from uid %u pid %d",
-		    (unsigned)uc.uid, (int)uc.pid);
+	if (info != NULL) {
+		p->fd = info->connect_fd;
+		if (getsockopt(p->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
+			log_debug("api: connection %d from uid %u pid %d",
+			    p->fd, (unsigned)uc.uid, (int)uc.pid);
+	}
+	peer_open(api, p);
+	*socket_context = p;
 }
 
 static void on_mhd_log(void *, const char *, va_list)
@@ -1045,29 +1286,69 @@ api_share_config(struct sheafd *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+static void
+api_free(struct api *api)
+{
+	if (api == NULL)
+		return;
+	if (api->watching) {
+		pthread_mutex_lock(&api->lock);
+		api->stopping = true;
+		pthread_cond_broadcast(&api->wake);
+		pthread_mutex_unlock(&api->lock);
+		pthread_join(api->watchdog, NULL);
+	}
+	/* Closes the listening socket and every connection: no peer left. */
+	if (api->mhd != NULL)
+		MHD_stop_daemon(api->mhd);
+	pthread_cond_destroy(&api->wake);
+	pthread_mutex_destroy(&api->lock);
+	free(api);
+}
+
 int
 api_start(struct sheafd *d, char **err)
 {
 	struct api *api = xcalloc(1, sizeof(*api));
+	pthread_condattr_t attr;
 
 	api_share_config(d);
+	api->timeout = (unsigned)d->cfg.api_timeout;
+	api->max_clients = d->cfg.api_max_clients;
+	pthread_mutex_init(&api->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&api->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	/* The handlers find it there from the first connection on. */
+	d->api = api;
 	api->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD |
 					MHD_USE_THREAD_PER_CONNECTION |
 					MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, on_request, d, MHD_OPTION_EXTERNAL_LOGGER,
 	    on_mhd_log, d, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)d->listen_fd,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->cfg.api_max_clients,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)d->cfg.api_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    api->max_clients + API_HEADROOM(api->max_clients),
+	    MHD_OPTION_CONNECTION_TIMEOUT, api->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_END);
 	if (api->mhd == NULL) {
-		free(api);
 		*err = xstrdup("cannot start the API server (libmicrohttpd)");
-		return SH_EIO;
+		goto fail;
 	}
-	d->api = api;
+	if (pthread_create(&api->watchdog, NULL, api_watchdog, api) != 0) {
+		*err = xstrdup("cannot start the API's watchdog thread");
+		goto fail;
+	}
+	api->watching = true;
 	return SH_OK;
+fail:
+	d->api = NULL;
+	if (api->mhd != NULL)
+		d->listen_fd = -1; /* MHD_stop_daemon() closes it */
+	api_free(api);
+	return SH_EIO;
 }
 
 void
@@ -1086,8 +1367,7 @@ api_stop(struct sheafd *d)
 	}
 	if (d->api != NULL) {
 		/* Closes the listening socket too. */
-		MHD_stop_daemon(d->api->mhd);
-		free(d->api);
+		api_free(d->api);
 		d->api = NULL;
 		d->listen_fd = -1;
 	}

@@ -8,6 +8,23 @@
 
 #include "sheafd.h"
 
+struct api_peer;
+
+/* The HTTP server and the connections it holds (see api.c). */
+struct api {
+	struct MHD_Daemon *mhd;
+	unsigned timeout;     /* api_timeout when started, seconds */
+	unsigned max_clients; /* api_max_clients when started */
+	pthread_mutex_t lock; /* guards the members below */
+	pthread_cond_t wake;  /* the watchdog's tick; broadcast to stop */
+	bool stopping;	      /* the watchdog ends */
+	bool full;	      /* api_max_clients reached, logged */
+	bool watching;	      /* the watchdog thread runs */
+	pthread_t watchdog;
+	struct api_peer *head, *tail; /* open connections, oldest first */
+	size_t nlive;		      /* of those, the ones not cut */
+};
+
 /** Queue text (freed by MHD) as the answer. */
 enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
     char *text, const char *type, const char *allow);

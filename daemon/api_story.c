@@ -13,7 +13,9 @@
  * /v1/events is a server-sent event stream.  The main thread appends each
  * committed story change to a ring of SHEAFD_EVENTS and broadcasts; every
  * stream keeps the number of the last event it sent and, woken or every
- * EVENTS_KEEPALIVE seconds, sends what is new or a keep-alive comment.  A
+ * EVENTS_KEEPALIVE seconds (half of api_timeout when that is shorter, or
+ * libmicrohttpd would close a quiet stream as idle), sends what is new
+ * or a keep-alive comment.  A
  * reader that falls more than the ring behind is told how many it missed
  * and goes on from the oldest kept: memory does not grow with a reader
  * that does not read.  libmicrohttpd's thread per connection makes the
@@ -572,10 +574,13 @@ stream_fill(struct stream *s)
 	struct langs want;
 	uint64_t lost = 0;
 	size_t n = 0, i;
+	unsigned keepalive = EVENTS_KEEPALIVE;
 
+	if (s->d->api->timeout / 2 < keepalive)
+		keepalive = s->d->api->timeout > 1 ? s->d->api->timeout / 2 : 1;
 	pthread_mutex_lock(&s->d->lock);
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += EVENTS_KEEPALIVE;
+	until.tv_sec += keepalive;
 	while (!s->d->closing && s->d->nevents == s->last)
 		if (pthread_cond_timedwait(&s->d->events_cond, &s->d->lock,
 			&until) == ETIMEDOUT)
