@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -59,10 +60,10 @@ static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
  * file is mapped for writing all the same, so store_open() gives it its
  * blocks (lock_reserve()).
  *
- * A full disk shows up as ENOSPC (or EIO) from mdb_txn_commit(), which
- * frees the transaction; LMDB writes pages before the meta page that makes
- * them live, so the previous commit stays intact and the next
- * transaction starts from it.
+ * A full disk shows up as ENOSPC (or EIO, a short write) from
+ * mdb_txn_commit(), which frees the transaction; LMDB writes pages before
+ * the meta page that makes them live, so the previous commit stays intact
+ * and the next transaction starts from it.
  */
 
 /* A transaction step that migrates schema version v to v + 1. */
@@ -405,6 +406,30 @@ grow(struct store *st)
 	return rc;
 }
 
+/*
+ * Why a write failed, in words a user can act on.  LMDB turns a short
+ * write into EIO, and a full file system mostly shows up that way: the
+ * free space tells it apart from a failing disk.
+ */
+static char *
+write_error(struct store *st, int mrc)
+{
+	struct statvfs sv;
+	const char *dir = NULL;
+	unsigned long long kib;
+
+	if ((mrc != ENOSPC && mrc != EIO) ||
+	    mdb_env_get_path(st->env, &dir) != 0 || statvfs(dir, &sv) == -1)
+		return xasprintf("store write failed: %s", mdb_strerror(mrc));
+	kib = (unsigned long long)sv.f_bavail * sv.f_frsize >> 10;
+	if (mrc == ENOSPC || kib < DISK_LOW_KIB)
+		return xasprintf("store write failed: no space left on the "
+				 "device (%llu KiB free in %s)",
+		    kib, dir);
+	return xasprintf("store write failed: %s (%llu KiB free in %s)",
+	    mdb_strerror(mrc), kib, dir);
+}
+
 int
 store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
 {
@@ -435,8 +460,7 @@ store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
 	}
 	st->writing = false;
 	if (rc != SH_OK && msg == NULL)
-		msg = mrc != 0 ? xasprintf("store write failed: %s",
-				     mdb_strerror(mrc))
+		msg = mrc != 0 ? write_error(st, mrc)
 			       : xstrdup(store_strerror(rc));
 out:
 	if (rc != SH_OK && err != NULL)
