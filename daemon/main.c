@@ -318,6 +318,7 @@ sheafd_clear(struct sheafd *d)
 	store_close(d->st);
 	cluster_free(d->cl);
 	free(d->changed);
+	free(d->store_error);
 	if (d->sig_fd != -1)
 		close(d->sig_fd);
 	if (d->ev_fd != -1)

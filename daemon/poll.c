@@ -10,11 +10,12 @@
  * POLL_BATCH_MAX of them or POLL_BATCH_BYTES of bodies): a commit costs
  * two fsyncs, and one per feed made a round of a thousand local feeds
  * three times slower.  When the shared write fails, each completion is
- * written alone, so one bad feed cannot hold back the others.  Parsing
- * happens before the write, because store_write() may run its callback
- * twice (map full) and the parse does not need redoing.  The callback
- * only reads the finished results and the parsed documents, so running it
- * again is safe.
+ * written alone, so one bad feed cannot hold back the others; when the
+ * store itself failed (a full disk), they all stay due for the next scan,
+ * half a minute later.  Parsing happens before the write, because
+ * store_write() may run its callback twice (map full) and the parse does
+ * not need redoing.  The callback only reads the finished results and the
+ * parsed documents, so running it again is safe.
  *
  * Logs say what changed, not what happened: a feed that starts failing
  * logs once, one that recovers logs once, a move and a 410 log once.  The
@@ -610,9 +611,11 @@ finish(struct sheafd *d, struct poll_ctx *c, int rc, const char *err)
 
 	url_host(c->job->url, host, sizeof(host));
 	if (rc != SH_OK) {
-		log_warnx("feed %llu (%s): cannot store the poll: %s",
-		    (unsigned long long)c->job->feed_id, host,
-		    err != NULL ? err : store_strerror(rc));
+		/* SH_EIO is the store's failure, which sheafd_write() logs. */
+		if (rc != SH_EIO)
+			log_warnx("feed %llu (%s): cannot store the poll: %s",
+			    (unsigned long long)c->job->feed_id, host,
+			    err != NULL ? err : store_strerror(rc));
 		/* The feed stays due; do not spin on a full disk. */
 		if (d->next_scan < c->now + POLL_STORE_RETRY)
 			d->next_scan = c->now + POLL_STORE_RETRY;
@@ -652,24 +655,27 @@ poll_flush(struct sheafd *d)
 	struct poll_batch *b = d->batch;
 	char *err = NULL;
 	size_t i;
-	bool ok;
+	bool alone;
 	int rc;
 
 	if (b == NULL || b->n == 0)
 		return;
-	rc = store_write(d->st, write_batch, b, &err);
+	rc = sheafd_write(d, write_batch, b, &err);
 	story_write_end(d, rc);
-	ok = rc == SH_OK;
 	free(err);
 	err = NULL;
+	/*
+	 * One completion that cannot be stored must not sink the others:
+	 * after a failed batch, each is written alone.  Not when the store
+	 * itself failed (a full disk): each write would cost a rebuild of
+	 * the stories' window, and the few small ones that still fit would
+	 * flip the store's state back and forth.  They stay due instead.
+	 */
+	alone = rc != SH_OK && rc != SH_EIO;
 	for (i = 0; i < b->n; i++) {
-		/* One completion that cannot be stored must not sink the
-		 * others: after a failed batch, each is written alone. */
-		if (!ok) {
-			rc = store_write(d->st, write_alone, &b->v[i], &err);
+		if (alone) {
+			rc = sheafd_write(d, write_alone, &b->v[i], &err);
 			story_write_end(d, rc);
-		} else {
-			rc = SH_OK;
 		}
 		finish(d, &b->v[i], rc, err);
 		free(err);

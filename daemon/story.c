@@ -201,7 +201,7 @@ story_open(struct sheafd *d)
 		cu.seqs = rb.orphans;
 		cu.n = rb.norphans;
 		cu.now = time(NULL);
-		rc = store_write(d->st, catch_up_cb, &cu, &err);
+		rc = sheafd_write(d, catch_up_cb, &cu, &err);
 		story_write_end(d, rc);
 		if (rc == SH_OK)
 			log_info("stories: %zu entries without a story "
@@ -226,8 +226,10 @@ story_write_begin(struct sheafd *d, struct store_wtx *wtx)
 	if (d->cl_dirty || d->cl == NULL) {
 		if ((rc = rebuild(d, store_wtx_reader(wtx), NULL)) != SH_OK)
 			return rc;
-		log_info("stories: window rebuilt from the store (%zu "
-			 "entries)",
+		/* Debug only: it follows every failed write, and a failing
+		 * store is logged once where it fails. */
+		log_debug("stories: window rebuilt from the store (%zu "
+			  "entries)",
 		    d->cl_restored);
 	}
 	d->cl_dirty = true;
