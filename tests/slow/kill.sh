@@ -10,7 +10,8 @@
 # waits a random time, lists every entry through the API (what a read
 # transaction sees is committed) and kills sheafd with SIGKILL at once.
 # Then sheafd --check must pass, sheafd must start again on the same
-# store, and the next list must hold every entry listed before.
+# store, and the next list must hold every entry listed before.  The map
+# starts small, so that some kills land while it grows.
 #
 # SHEAF_KILLS sets the number of kills (default 60) and SHEAF_SEED the
 # random delays (printed, so that a failing run can be repeated).
@@ -38,8 +39,9 @@ wait_for 10 test -s "$tmp/port" || {
 	exit 1
 }
 port=$(cat "$tmp/port")
-printf 'max_per_host = 32\nmax_transfers = 32\napi_max_page = 1000\n' \
-    >"$tmp/sheafd.conf"
+# A map of 1 MiB to begin with: it grows five times under the kills.
+printf '%s\n' 'max_per_host = 32' 'max_transfers = 32' 'api_max_page = 1000' \
+    'map_size = 1M' >"$tmp/sheafd.conf"
 helper delays "$kills" "$seed" 0.2 2.0 >"$tmp/delays"
 
 # subscribe_batch N: POST /v1/opml with the N-th fifth of the feeds.
@@ -120,6 +122,8 @@ check "every entry committed before the last kill is listed" \
 lost=$((lost + ${1:-1}))
 check "new entries kept arriving between the kills" \
     [ "$committed" -gt "${first_committed:-0}" ]
+api GET /v1/status >/dev/null
+map_mib=$(jget "$tmp/body" 'd["store"]["map_size"] >> 20')
 sheafd_stop
 check "sheafd stops cleanly at the end" [ "$sheafd_rc" -eq 0 ]
 "$SHEAFD" --check -c "$tmp/sheafd.conf" -d "$tmp/state" >"$tmp/check" 2>&1
@@ -128,6 +132,7 @@ sed 's/^/# /' "$tmp/check"
 echo "# kills: $n"
 echo "# committed entries: $committed"
 echo "# losses: $lost"
+echo "# map: grew from 1 to $map_mib MiB"
 echo "# failed checks: $bad_checks, failed restarts: $bad_starts"
 echo "# feed requests served: $(curl -s "http://127.0.0.1:$port/count")"
 echo "# run time: $(($(date +%s) - started)) s"
