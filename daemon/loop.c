@@ -81,6 +81,8 @@ sheafd_write(struct sheafd *d, store_write_cb *fn, void *arg, char **err)
 	d->store_error = rc == SH_OK ? NULL : xstrdup(msg);
 	d->store_error_since = since;
 	pthread_mutex_unlock(&d->lock);
+	if (rc == SH_OK)
+		d->store_retry = 0;
 	/* Logs say when the store starts failing and when it works again,
 	 * not every feed that could not be stored meanwhile. */
 	if (rc == SH_EIO && was == NULL)

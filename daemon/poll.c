@@ -10,12 +10,14 @@
  * POLL_BATCH_MAX of them or POLL_BATCH_BYTES of bodies): a commit costs
  * two fsyncs, and one per feed made a round of a thousand local feeds
  * three times slower.  When the shared write fails, each completion is
- * written alone, so one bad feed cannot hold back the others; when the
- * store itself failed (a full disk), they all stay due for the next scan,
- * half a minute later.  Parsing happens before the write, because
- * store_write() may run its callback twice (map full) and the parse does
- * not need redoing.  The callback only reads the finished results and the
- * parsed documents, so running it again is safe.
+ * written alone, so one bad feed cannot hold back the others.  When the
+ * store itself failed (a full disk), they all stay due, and so do the
+ * completions that follow, until the next scan half a minute later; a
+ * write that succeeds meanwhile (an API request) ends the wait.  Parsing
+ * happens before the write, because store_write() may run its callback
+ * twice (map full) and the parse does not need redoing.  The callback
+ * only reads the finished results and the parsed documents, so running it
+ * again is safe.
  *
  * Logs say what changed, not what happened: a feed that starts failing
  * logs once, one that recovers logs once, a move and a 410 log once.  The
@@ -655,23 +657,30 @@ poll_flush(struct sheafd *d)
 	struct poll_batch *b = d->batch;
 	char *err = NULL;
 	size_t i;
-	bool alone;
-	int rc;
+	bool alone = false;
+	int64_t now = time(NULL);
+	int rc = SH_EIO;
 
 	if (b == NULL || b->n == 0)
 		return;
-	rc = sheafd_write(d, write_batch, b, &err);
-	story_write_end(d, rc);
-	free(err);
-	err = NULL;
 	/*
-	 * One completion that cannot be stored must not sink the others:
-	 * after a failed batch, each is written alone.  Not when the store
-	 * itself failed (a full disk): each write would cost a rebuild of
-	 * the stories' window, and the few small ones that still fit would
-	 * flip the store's state back and forth.  They stay due instead.
+	 * After the store failed (a full disk), the rest of the round is
+	 * not written until the retry: smaller batches that still fit would
+	 * flip the store's state back and forth, and each failed write costs
+	 * a rebuild of the stories' window.  The feeds stay due.
 	 */
-	alone = rc != SH_OK && rc != SH_EIO;
+	if (now >= d->store_retry) {
+		rc = sheafd_write(d, write_batch, b, &err);
+		story_write_end(d, rc);
+		free(err);
+		err = NULL;
+		if (rc == SH_EIO)
+			d->store_retry = now + POLL_STORE_RETRY;
+		/* One completion that cannot be stored must not sink the
+		 * others: after a failed batch, each is written alone, but
+		 * not when the store itself failed. */
+		alone = rc != SH_OK && rc != SH_EIO;
+	}
 	for (i = 0; i < b->n; i++) {
 		if (alone) {
 			rc = sheafd_write(d, write_alone, &b->v[i], &err);

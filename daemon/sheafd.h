@@ -249,6 +249,7 @@ struct sheafd {
 	size_t cl_restored;	      /* entries the last rebuild put back */
 	struct story_change *changed; /* stories this write changed */
 	size_t nchanged, capchanged;
+	int64_t store_retry;	  /* a full store: no poll writes before this */
 	uint64_t watchdog_usec;	  /* sd_watchdog_enabled(), 0 off */
 	int64_t last_watchdog_ms; /* monotonic time of the last ping */
 
@@ -318,7 +319,8 @@ void loop_reload(struct sheafd *d);
  * store_write() for the daemon, which also keeps the store's health for
  * /v1/status.  A write that fails with SH_EIO (a full disk or map, an I/O
  * error) marks the store failing and logs it once; the next write that
- * commits clears the mark and logs that once too.  Other failures belong
+ * commits clears the mark, logs that once too, and ends the wait of the
+ * poll writes (store_retry).  Other failures belong
  * to the request or the feed that caused them and change nothing here.
  * Main thread only.
  *

@@ -63,7 +63,7 @@ port=$(cat "$tmp/port")
 printf 'max_per_host = 8\n' >"$tmp/sheafd.conf"
 {
 	printf '<?xml version="1.0"?><opml version="2.0"><head/><body>'
-	for i in $(seq 1 40); do
+	for i in $(seq 2 40); do
 		printf '<outline text="f%s" xmlUrl="http://127.0.0.1:%s/f/%s"/>' \
 		    "$i" "$port" "$i"
 	done
@@ -72,7 +72,11 @@ printf 'max_per_host = 8\n' >"$tmp/sheafd.conf"
 
 sheafd_start
 check "sheafd starts on a 1 MiB tmpfs" [ $? -eq 0 ]
-check "forty feeds imported" \
+# One feed first, which fits, then the others.
+subscribe "http://127.0.0.1:$port/f/1" >/dev/null
+wait_for 10 entries_above 0
+check "the first feed's entries are stored" entries_above 0
+check "thirty-nine more feeds imported" \
     [ "$(api POST /v1/opml --data-binary "@$tmp/subs.opml")" = 200 ]
 wait_for 30 store_failing
 check "/v1/status reports the store's failure" store_failing
@@ -90,8 +94,7 @@ grep 'store: ' "$tmp/sheafd.log" | sed 's/^/# /'
 df -k "$mnt" | sed 's/^/# /'
 
 committed=$(status '["entries"]')
-check "some entries were stored before the disk filled" \
-    [ "$committed" -gt 0 ]
+echo "# $committed entries stored before the disk filled"
 set -- $(helper snap "$tmp/sock" "$tmp/committed")
 check "GET /v1/entries lists every committed entry" \
     [ "${1:-0}" -eq "$committed" ]
