@@ -331,6 +331,7 @@ static void
 status_rows(struct table *t, json_t *j, bool human)
 {
 	json_t *store = json_object_get(j, "store");
+	json_t *store_error = json_object_get(j, "store_error");
 	char buf[64];
 
 	table_add(t, "version");
@@ -363,6 +364,11 @@ status_rows(struct table *t, json_t *j, bool human)
 	    (double)jint(store, "map_used") / 1048576.0,
 	    (double)jint(store, "map_size") / 1048576.0,
 	    jint(store, "schema_version"));
+	if (json_is_object(store_error)) {
+		table_add(t, "store error");
+		table_addf(t, "%s, since %s", jstr(store_error, "message"),
+		    jstr(store_error, "since"));
+	}
 }
 
 int

@@ -354,7 +354,7 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	struct store_rtx *rtx;
 	struct poll_round cur, last;
 	struct counts c;
-	json_t *j;
+	json_t *j, *store_error = NULL;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -369,6 +369,10 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	pthread_mutex_lock(&d->lock);
 	cur = d->round;
 	last = d->last;
+	if (d->store_error != NULL)
+		store_error =
+		    json_pack("{s:o,s:o}", "message", json_str(d->store_error),
+			"since", json_time(d->store_error_since));
 	pthread_mutex_unlock(&d->lock);
 	j = json_pack("{s:s,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:i}}",
 	    "version", PACKAGE_VERSION, "uptime",
@@ -379,6 +383,8 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	    "map_size", (json_int_t)stats.map_size, "map_used",
 	    (json_int_t)stats.map_used, "schema_version",
 	    (int)stats.schema_version);
+	json_object_set_new(j, "store_error",
+	    store_error != NULL ? store_error : json_null());
 	json_object_set_new(j, "last_round", round_json(&last));
 	json_object_set_new(j, "round_running",
 	    cur.started != 0 && cur.finished == 0 ? json_true() : json_false());

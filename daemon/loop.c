@@ -62,6 +62,45 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Writing, and the store's health. */
+
+int
+sheafd_write(struct sheafd *d, store_write_cb *fn, void *arg, char **err)
+{
+	char *msg = NULL, *was = NULL;
+	int64_t since = 0;
+	int rc;
+
+	rc = store_write(d->st, fn, arg, &msg);
+	if (rc != SH_OK && rc != SH_EIO)
+		goto out;
+	/* Status shows the latest failure, since the first one. */
+	pthread_mutex_lock(&d->lock);
+	was = d->store_error;
+	since = was != NULL ? d->store_error_since : time(NULL);
+	d->store_error = rc == SH_OK ? NULL : xstrdup(msg);
+	d->store_error_since = since;
+	pthread_mutex_unlock(&d->lock);
+	if (rc == SH_OK)
+		d->store_retry = 0;
+	/* Logs say when the store starts failing and when it works again,
+	 * not every feed that could not be stored meanwhile. */
+	if (rc == SH_EIO && was == NULL)
+		log_warnx("store: %s; nothing new is stored until writes "
+			  "succeed again",
+		    msg);
+	else if (rc == SH_OK && was != NULL)
+		log_info("store: writes succeed again after %lld s of failures",
+		    (long long)(time(NULL) - since));
+	free(was);
+out:
+	if (rc != SH_OK && err != NULL)
+		*err = msg;
+	else
+		free(msg);
+	return rc;
+}
+
 /* Scanning for due feeds. */
 
 struct scan {
@@ -402,9 +441,10 @@ handle_req(struct sheafd *d, struct api_req *r, int64_t now)
 	c.r = r;
 	c.now = now;
 	store_feed_init(&c.out);
-	rc = store_write(d->st, fns[r->kind], &c, &err);
+	rc = sheafd_write(d, fns[r->kind], &c, &err);
 	if (rc != SH_OK) {
-		if (rc != SH_ENOTFOUND && rc != STORE_EEXIST)
+		/* SH_EIO: sheafd_write() logged the store's failure. */
+		if (rc != SH_ENOTFOUND && rc != STORE_EEXIST && rc != SH_EIO)
 			log_warnx("store: request failed: %s", err);
 		answer_error(d, r, rc, err);
 		goto out;
@@ -672,13 +712,15 @@ retention(struct sheafd *d, int64_t now)
 	static size_t total;
 	struct purge_ctx p;
 	char *err = NULL;
+	int rc;
 
 	if (!d->purging && now < d->next_purge)
 		return;
 	memset(&p, 0, sizeof(p));
 	p.cutoff = now - (int64_t)d->cfg.retention_days * 86400;
-	if (store_write(d->st, purge_batch, &p, &err) != SH_OK) {
-		log_warnx("retention: %s", err);
+	if ((rc = sheafd_write(d, purge_batch, &p, &err)) != SH_OK) {
+		if (rc != SH_EIO)
+			log_warnx("retention: %s", err);
 		free(err);
 		p.more = false;
 	}

@@ -325,6 +325,7 @@ sheafd_clear(struct sheafd *d)
 	free(d->changed);
 	free(d->story_new);
 	free(d->story_q);
+	free(d->store_error);
 	if (d->sig_fd != -1)
 		close(d->sig_fd);
 	if (d->ev_fd != -1)

@@ -10,7 +10,10 @@
  * POLL_BATCH_MAX of them or POLL_BATCH_BYTES of bodies): a commit costs
  * two fsyncs, and one per feed made a round of a thousand local feeds
  * three times slower.  When the shared write fails, each completion is
- * written alone, so one bad feed cannot hold back the others.  Parsing
+ * written alone, so one bad feed cannot hold back the others.  When the
+ * store itself failed (a full disk), they all stay due, and so do the
+ * completions that follow, until the next scan half a minute later; a
+ * write that succeeds meanwhile (an API request) ends the wait.  Parsing
  * happens before the write, because store_write() may run its callback
  * twice (map full) and the parse does not need redoing.  The callback
  * only reads the finished results and the parsed documents, so running it
@@ -605,9 +608,11 @@ finish(struct sheafd *d, struct poll_ctx *c, int rc, const char *err)
 
 	url_host(c->job->url, host, sizeof(host));
 	if (rc != SH_OK) {
-		log_warnx("feed %llu (%s): cannot store the poll: %s",
-		    (unsigned long long)c->job->feed_id, host,
-		    err != NULL ? err : store_strerror(rc));
+		/* SH_EIO is the store's failure, which sheafd_write() logs. */
+		if (rc != SH_EIO)
+			log_warnx("feed %llu (%s): cannot store the poll: %s",
+			    (unsigned long long)c->job->feed_id, host,
+			    err != NULL ? err : store_strerror(rc));
 		/* The feed stays due; do not spin on a full disk. */
 		if (d->next_scan < c->now + POLL_STORE_RETRY)
 			d->next_scan = c->now + POLL_STORE_RETRY;
@@ -647,24 +652,34 @@ poll_flush(struct sheafd *d)
 	struct poll_batch *b = d->batch;
 	char *err = NULL;
 	size_t i;
-	bool ok;
-	int rc;
+	bool alone = false;
+	int64_t now = time(NULL);
+	int rc = SH_EIO;
 
 	if (b == NULL || b->n == 0)
 		return;
-	rc = store_write(d->st, write_batch, b, &err);
-	story_new_commit(d, rc);
-	ok = rc == SH_OK;
-	free(err);
-	err = NULL;
-	for (i = 0; i < b->n; i++) {
+	/*
+	 * After the store failed (a full disk), the rest of the round is
+	 * not written until the retry: smaller batches that still fit would
+	 * flip the store's state back and forth, and each failed write costs
+	 * a rebuild of the stories' window.  The feeds stay due.
+	 */
+	if (now >= d->store_retry) {
+		rc = sheafd_write(d, write_batch, b, &err);
+		story_new_commit(d, rc);
+		free(err);
+		err = NULL;
+		if (rc == SH_EIO)
+			d->store_retry = now + POLL_STORE_RETRY;
 		/* One completion that cannot be stored must not sink the
-		 * others: after a failed batch, each is written alone. */
-		if (!ok) {
-			rc = store_write(d->st, write_alone, &b->v[i], &err);
+		 * others: after a failed batch, each is written alone, but
+		 * not when the store itself failed. */
+		alone = rc != SH_OK && rc != SH_EIO;
+	}
+	for (i = 0; i < b->n; i++) {
+		if (alone) {
+			rc = sheafd_write(d, write_alone, &b->v[i], &err);
 			story_new_commit(d, rc);
-		} else {
-			rc = SH_OK;
 		}
 		finish(d, &b->v[i], rc, err);
 		free(err);

@@ -278,6 +278,7 @@ struct sheafd {
 	struct story_result *story_res; /* the decisions on a batch */
 	uint64_t watchdog_usec;		/* sd_watchdog_enabled(), 0 off */
 	int64_t last_watchdog_ms;	/* monotonic time of the last ping */
+	int64_t store_retry; /* a full store: no poll writes before this */
 
 	/* Shared with the API threads, under lock. */
 	pthread_mutex_t lock;
@@ -294,6 +295,8 @@ struct sheafd {
 	struct story_event events[SHEAFD_EVENTS]; /* a ring */
 	uint64_t nevents;			  /* events ever published */
 	pthread_cond_t events_cond; /* broadcast on a new event, on close */
+	char *store_error;	    /* why writes fail, NULL while they work */
+	int64_t store_error_since;  /* unix seconds of the first failure */
 };
 
 /* main.c */
@@ -338,6 +341,23 @@ int loop_run(struct sheafd *d);
  * @param d  the daemon
  */
 void loop_reload(struct sheafd *d);
+
+/**
+ * store_write() for the daemon, which also keeps the store's health for
+ * /v1/status.  A write that fails with SH_EIO (a full disk or map, an I/O
+ * error) marks the store failing and logs it once; the next write that
+ * commits clears the mark, logs that once too, and ends the wait of the
+ * poll writes (store_retry).  Other failures belong
+ * to the request or the feed that caused them and change nothing here.
+ * Main thread only.
+ *
+ * @param d    the daemon
+ * @param fn   the transaction's work, as for store_write()
+ * @param arg  passed to fn
+ * @param err  on failure, a one-line message the caller frees, or NULL
+ * @return what store_write() returned
+ */
+int sheafd_write(struct sheafd *d, store_write_cb *fn, void *arg, char **err);
 
 /* story.c */
 

@@ -229,8 +229,8 @@ cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
 	if (d->cl_dirty || d->cl == NULL) {
 		if ((rc = rebuild(d, rtx, NULL)) != SH_OK)
 			goto out;
-		log_info("stories: window rebuilt from the store (%zu "
-			 "entries)",
+		log_debug("stories: window rebuilt from the store (%zu "
+			  "entries)",
 		    d->cl_restored);
 	}
 	d->cl_dirty = true; /* until the main thread wrote r */
@@ -485,10 +485,10 @@ story_flush(struct sheafd *d)
 	pthread_mutex_unlock(&d->story_lock);
 	/* The story thread waits: the result is this thread's until then. */
 	n = d->story_res->n;
-	rc = store_write(d->st, result_write, d, &err);
+	rc = sheafd_write(d, result_write, d, &err);
 	if (rc == SH_OK)
 		announce(d);
-	else
+	else if (rc != SH_EIO) /* the store's failure: logged there */
 		log_warnx("stories: cannot store the stories of %zu new "
 			  "entries: %s; trying again in %d s",
 		    n, err != NULL ? err : store_strerror(rc), STORY_RETRY);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The LMDB store: environment, schema, transactions, feeds and entries. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -53,12 +56,14 @@ static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
  * the life of their transaction and growing takes it exclusively, with
  * writers preferred so that a stream of readers cannot starve it.
  * Rejected: MDB_WRITEMAP (a full disk becomes SIGBUS instead of ENOSPC)
- * and MDB_NOSYNC (a power cut could then lose committed data).
+ * and MDB_NOSYNC (a power cut could then lose committed data).  The lock
+ * file is mapped for writing all the same, so store_open() gives it its
+ * blocks (lock_reserve()).
  *
- * A full disk shows up as ENOSPC (or EIO) from mdb_txn_commit(), which
- * frees the transaction; LMDB writes pages before the meta page that makes
- * them live, so the previous commit stays intact and the next
- * transaction starts from it.
+ * A full disk shows up as ENOSPC (or EIO, a short write) from
+ * mdb_txn_commit(), which frees the transaction; LMDB writes pages before
+ * the meta page that makes them live, so the previous commit stays intact
+ * and the next transaction starts from it.
  */
 
 /* A transaction step that migrates schema version v to v + 1. */
@@ -403,6 +408,29 @@ grow(struct store *st)
 
 /* This thread is inside store_write(): a nested call is refused. */
 static _Thread_local bool in_write;
+/*
+ * Why a write failed, in words a user can act on.  LMDB turns a short
+ * write into EIO, and a full file system mostly shows up that way: the
+ * free space tells it apart from a failing disk.
+ */
+static char *
+write_error(struct store *st, int mrc)
+{
+	struct statvfs sv;
+	const char *dir = NULL;
+	unsigned long long kib;
+
+	if ((mrc != ENOSPC && mrc != EIO) ||
+	    mdb_env_get_path(st->env, &dir) != 0 || statvfs(dir, &sv) == -1)
+		return xasprintf("store write failed: %s", mdb_strerror(mrc));
+	kib = (unsigned long long)sv.f_bavail * sv.f_frsize >> 10;
+	if (mrc == ENOSPC || kib < DISK_LOW_KIB)
+		return xasprintf("store write failed: no space left on the "
+				 "device (%llu KiB free in %s)",
+		    kib, dir);
+	return xasprintf("store write failed: %s (%llu KiB free in %s)",
+	    mdb_strerror(mrc), kib, dir);
+}
 
 int
 store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
@@ -436,8 +464,7 @@ store_write(struct store *st, store_write_cb *fn, void *arg, char **err)
 	in_write = false;
 	pthread_mutex_unlock(&st->write_lock);
 	if (rc != SH_OK && msg == NULL)
-		msg = mrc != 0 ? xasprintf("store write failed: %s",
-				     mdb_strerror(mrc))
+		msg = mrc != 0 ? write_error(st, mrc)
 			       : xstrdup(store_strerror(rc));
 out:
 	if (rc != SH_OK && err != NULL)
@@ -622,6 +649,36 @@ out:
 	return rc;
 }
 
+/*
+ * LMDB sizes its lock file with ftruncate(), which leaves it sparse, and
+ * writes the reader slots through a shared map.  On a full file system the
+ * first write to a page of it never written before (about the 62nd reader
+ * at once) is a SIGBUS, not an error.  Giving the file its blocks at open
+ * time turns that into an error there, where a new store on a full disk
+ * fails anyway.  Other failures (a file system without fallocate) leave
+ * things as LMDB made them.
+ */
+static int
+lock_reserve(const char *dir, char **msg)
+{
+	char *path = xasprintf("%s/lock.mdb", dir);
+	struct stat sb;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) != -1 && fstat(fd, &sb) == 0)
+		rc = posix_fallocate(fd, 0, sb.st_size);
+	if (fd != -1)
+		close(fd);
+	if (rc == ENOSPC || rc == EDQUOT) {
+		*msg = xasprintf("cannot reserve the space of %s: %s", path,
+		    strerror(rc));
+		free(path);
+		return SH_EIO;
+	}
+	free(path);
+	return SH_OK;
+}
+
 /* Create the environment and open its files. */
 static int
 env_open(struct store *st, const char *dir, const struct store_options *opt,
@@ -643,6 +700,8 @@ env_open(struct store *st, const char *dir, const struct store_options *opt,
 		    mdb_strerror(rc));
 		return map_err(rc);
 	}
+	if ((rc = lock_reserve(dir, msg)) != SH_OK)
+		return rc;
 	if ((rc = mdb_reader_check(st->env, &dead)) != 0) {
 		*msg = xasprintf("cannot check readers: %s", mdb_strerror(rc));
 		return map_err(rc);

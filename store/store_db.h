@@ -38,6 +38,8 @@ enum db {
 #define AGE_LEN 16
 /* Map sizes are kept to multiples of this. */
 #define MAP_ROUND ((uint64_t)1 << 20)
+/* Below this much free space, a write that failed with EIO met a full disk. */
+#define DISK_LOW_KIB 1024u
 /* Problems store_check() lists before it only counts them. */
 #define CHECK_MAX_LISTED 10
 

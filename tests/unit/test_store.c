@@ -962,6 +962,24 @@ test_disk_full(void **state)
 	check_ok(fx->st);
 }
 
+/*
+ * LMDB's lock file is sparse as LMDB makes it, and its reader slots are
+ * written through a map: on a full disk, the first reader in a page never
+ * written was a SIGBUS.  store_open() gives the file all its blocks.
+ */
+static void
+test_lock_file_sparse(void **state)
+{
+	struct fix *fx = *state;
+	char path[300];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/lock.mdb", fx->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_size > 4096);
+	assert_true((off_t)sb.st_blocks * 512 >= sb.st_size);
+}
+
 /* Readers on other threads while the writer grows the map under them. */
 
 struct reader_arg {
@@ -1250,6 +1268,8 @@ main(void)
 	    cmocka_unit_test(test_map_full),
 	    cmocka_unit_test(test_readers_during_growth),
 	    cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_file_sparse, setup,
+		teardown),
 	    cmocka_unit_test(test_check_finds_damage),
 	    cmocka_unit_test_setup_teardown(test_write_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_kill, setup, teardown),
