@@ -381,6 +381,38 @@ test_limit_field_bytes(void **state)
 	sh_buf_clear(&b);
 }
 
+/* "{}," cost jansson about 230 bytes of memory for 3 of input. */
+static void
+test_limit_json_values(void **state)
+{
+	struct feed_limits lim;
+	struct sh_buf b;
+	struct feed *f;
+	int i;
+
+	(void)state;
+	feed_limits_default(&lim);
+	lim.max_entries = 2000; /* 128,000 values */
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"items\": [{}");
+	for (i = 0; i < 100000; i++)
+		sh_buf_puts(&b, ",{}");
+	sh_buf_puts(&b, "]}");
+	parse_str(b.data, &lim, SH_ETOOBIG);
+	/* Commas, colons and brackets inside strings are no values. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"items\": [{\"id\": \"1\", \"content_text\": \"\\\"");
+	for (i = 0; i < 100000; i++)
+		sh_buf_puts(&b, ",{[:");
+	sh_buf_puts(&b, "\"}]}");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	feed_free(f);
+	sh_buf_clear(&b);
+}
+
 static void
 test_limit_depth(void **state)
 {
@@ -556,6 +588,7 @@ main(void)
 	    cmocka_unit_test(test_limit_entries),
 	    cmocka_unit_test(test_limit_field_bytes),
 	    cmocka_unit_test(test_limit_depth),
+	    cmocka_unit_test(test_limit_json_values),
 	    cmocka_unit_test(test_no_external_entities),
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
