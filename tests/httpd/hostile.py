@@ -275,6 +275,10 @@ def structure(r):
     r.doc("deep-json", '{"version": "https://jsonfeed.org/version/1.1", '
           '"title": "J", "items": %s%s}' % ("[" * n, "]" * n),
           "application/feed+json")
+    # Three bytes each, and each a tree node to a JSON parser.
+    r.doc("json-values", '{"version": "https://jsonfeed.org/version/1.1", '
+          '"title": "V", "items": [%s]}' % ",".join(["{}"] * (2500000)),
+          "application/feed+json")
     # Dated long ago, so that their stories sort after all the others.
     items = ["<item><guid>%x</guid><pubDate>Mon, 01 Jan 2001 00:00:00 GMT"
              "</pubDate></item>" % i for i in range(12000)]

@@ -260,6 +260,8 @@ entries deep-html >/dev/null
 check "100,000 nested escaped divs: sanitized to at most 256 levels" \
     holds "$tmp/deep-html.json" \
     '0 < d["entries"][0]["content_html"].count("<div>") <= 256'
+check "2,500,000 empty JSON objects: refused before parsing" \
+    fails_with json-values 'more than 640000 JSON values'
 check "a million entries: no error" [ "$(err million)" = null ]
 check "a million entries: the first 10,000 are kept" [ "$(entries million)" = 10000 ]
 
