@@ -463,6 +463,28 @@ test_no_external_entities(void **state)
 	feed_free(f);
 }
 
+/* 5,000 attribute defaults in the DTD made each <item/> cost 12 million
+ * comparisons in libxml2; they are dropped. */
+static void
+test_dtd_attribute_defaults_dropped(void **state)
+{
+	struct feed *f;
+	const char *doc =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE feed [<!ATTLIST entry xml:base CDATA "
+	    "\"https://evil.example/\" a (x|y) \"x\">\n"
+	    "<!ATTLIST link href CDATA \"javascript:alert(1)\">]>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+	    "<entry><id>1</id><link href=\"rel\"/><link rel=\"related\"/>"
+	    "</entry></feed>";
+
+	(void)state;
+	f = parse_str(doc, NULL, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	assert_string_equal(f->entries[0].link, "https://t.example/rel");
+	feed_free(f);
+}
+
 static void
 test_atom_content_types(void **state)
 {
@@ -590,6 +612,7 @@ main(void)
 	    cmocka_unit_test(test_limit_depth),
 	    cmocka_unit_test(test_limit_json_values),
 	    cmocka_unit_test(test_no_external_entities),
+	    cmocka_unit_test(test_dtd_attribute_defaults_dropped),
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
