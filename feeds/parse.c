@@ -1935,6 +1935,14 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 
 	if (len > INT32_MAX)
 		return SH_ETOOBIG;
+	/* libxml2 pays for attributes squared; see feeds/xmlscan.c. */
+	if (feed_xml_attrs_over(buf, len, SH_MAX_ATTRIBUTES)) {
+		if (err != NULL)
+			*err = xasprintf("an element with more than %u "
+					 "attributes",
+			    SH_MAX_ATTRIBUTES);
+		return SH_ETOOBIG;
+	}
 	memset(&sax, 0, sizeof(sax));
 	sax.initialized = XML_SAX2_MAGIC;
 	sax.startElementNs = on_start;

@@ -463,6 +463,51 @@ test_no_external_entities(void **state)
 	feed_free(f);
 }
 
+/* One tag of 100,000 attributes took libxml2 6 s, checking each against
+ * all the others. */
+static void
+test_limit_attributes(void **state)
+{
+	struct sh_buf b, attrs;
+	struct feed *f;
+	char a[32];
+	int i;
+
+	(void)state;
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_init(&attrs, SIZE_MAX);
+	for (i = 0; i < 200; i++) {
+		snprintf(a, sizeof(a), " a%d=\"%d\"", i, i);
+		sh_buf_puts(&attrs, a);
+	}
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "><title>t</title></item></channel></rss>");
+	f = parse_str(b.data, NULL, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	feed_free(f);
+	/* In comments and CDATA they are text, not attributes. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item><!-- <x");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "> --><description><![CDATA[<x");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, ">]]></description></item></channel></rss>");
+	f = parse_str(b.data, NULL, SH_OK);
+	feed_free(f);
+	/* 400 on one element are too many, also behind an open quote. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item x=\"<y");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "></item></channel></rss>");
+	parse_str(b.data, NULL, SH_ETOOBIG);
+	sh_buf_clear(&attrs);
+	sh_buf_clear(&b);
+}
+
 /* 5,000 attribute defaults in the DTD made each <item/> cost 12 million
  * comparisons in libxml2; they are dropped. */
 static void
@@ -613,6 +658,7 @@ main(void)
 	    cmocka_unit_test(test_limit_json_values),
 	    cmocka_unit_test(test_no_external_entities),
 	    cmocka_unit_test(test_dtd_attribute_defaults_dropped),
+	    cmocka_unit_test(test_limit_attributes),
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
