@@ -275,6 +275,16 @@ def structure(r):
     r.doc("deep-json", '{"version": "https://jsonfeed.org/version/1.1", '
           '"title": "J", "items": %s%s}' % ("[" * n, "]" * n),
           "application/feed+json")
+    # Attributes that libxml2 checks against each other: 100,000 on one
+    # element, and 5,000 DTD defaults added to each of 20,000 elements.
+    r.doc("many-attrs", rss("Attrs", ["<title>a</title>"]).replace(
+        "<item>", "<item %s>" % " ".join('a%d="1"' % i
+                                         for i in range(100000)), 1))
+    defaults = " ".join('a%d CDATA "1"' % i for i in range(5000))
+    r.doc("attr-defaults", rss(
+        "Defaults", ["<title>d</title>"] + ["<x/>"] * 20000,
+        decl='<?xml version="1.0"?><!DOCTYPE rss [<!ATTLIST item %s>'
+        '<!ATTLIST x %s>]>' % (defaults, defaults)))
     # Three bytes each, and each a tree node to a JSON parser.
     r.doc("json-values", '{"version": "https://jsonfeed.org/version/1.1", '
           '"title": "V", "items": [%s]}' % ",".join(["{}"] * (2500000)),

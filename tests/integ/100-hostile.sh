@@ -260,6 +260,10 @@ entries deep-html >/dev/null
 check "100,000 nested escaped divs: sanitized to at most 256 levels" \
     holds "$tmp/deep-html.json" \
     '0 < d["entries"][0]["content_html"].count("<div>") <= 256'
+check "100,000 attributes on one element: refused before parsing" \
+    fails_with many-attrs 'an element with more than 256 attributes'
+check "5,000 DTD attribute defaults on 20,000 elements: parsed, quickly" \
+    [ "$(err attr-defaults)" = null ]
 check "2,500,000 empty JSON objects: refused before parsing" \
     fails_with json-values 'more than 640000 JSON values'
 check "a million entries: no error" [ "$(err million)" = null ]
