@@ -12,6 +12,11 @@
 # and polling.  The second listener of the test server ({port1}) is what
 # the hostile documents point at: it must see no connection at all.
 #
+# sheafd parses and stores on the thread that drives the transfers, so the
+# entry limit is 2,000 here, not 10,000: storing and clustering ten thousand
+# entries takes seconds on a loaded machine or under ASan, during which the
+# other transfers wait and time out.
+#
 # Bounds: the whole round within 30 s (fetch_timeout is 8 s), and sheafd's
 # peak resident memory (VmHWM) under 256 MiB (1 GiB under ASan, whose
 # shadow memory and quarantine count there too).
@@ -52,6 +57,7 @@ max_body = 8M
 max_transfers = 100
 max_per_host = 100
 api_max_page = 20000
+max_entries = 2000
 EOF
 httpd_start --listen 2 --log-connections
 sheafd_start
@@ -265,9 +271,9 @@ check "100,000 attributes on one element: refused before parsing" \
 check "5,000 DTD attribute defaults on 20,000 elements: parsed, quickly" \
     [ "$(err attr-defaults)" = null ]
 check "2,500,000 empty JSON objects: refused before parsing" \
-    fails_with json-values 'more than 640000 JSON values'
+    fails_with json-values 'more than 128000 JSON values'
 check "a million entries: no error" [ "$(err million)" = null ]
-check "a million entries: the first 10,000 are kept" [ "$(entries million)" = 10000 ]
+check "a million entries: the first 2,000 are kept" [ "$(entries million)" = 2000 ]
 
 # Injection: nothing executable anywhere in the API.
 for n in inj-rss inj-atom inj-json; do
@@ -336,7 +342,7 @@ check "the control feed has no error" [ "$(feed_field "$control" '["last_error"]
 
 hwm=$(awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$sheafd_pid/status")
 bound=256
-if grep -q AddressSanitizer "$SHEAFD" 2>/dev/null; then
+if grep -q __asan_init "$SHEAFD" 2>/dev/null; then
 	bound=1024
 fi
 echo "# peak RSS of sheafd: $hwm MiB (bound $bound MiB)"
