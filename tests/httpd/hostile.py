@@ -6,10 +6,11 @@ Usage:
   hostile.py DIR SECRET_FILE
 
 Writes DIR/routes.json for tests/httpd/server.py and the documents it
-serves under DIR/www.  Every route but /control and the /rec/ paths is a
-hostile feed; /control is the well-behaved one, and the /rec/ paths are
-what the hostile documents point at on the second listener ({port1}),
-which must never be asked for anything.  SECRET_FILE is a local file whose
+serves under DIR/www.  Every route but /control, /target/ and /rec/ is a
+hostile feed; /control is the well-behaved one, /target/ paths are where
+redirects lead, and the /rec/ paths are what the hostile documents point
+at on the second listener ({port1}), which must never be asked for
+anything.  SECRET_FILE is a local file whose
 content no entry may ever show.
 
 Prints one line per encoding that could be made ("br", "zstd"): gzip and
@@ -133,6 +134,12 @@ def transport(r):
     r.add("long-header-line", {"raw": "HTTP/1.1 200 OK\r\nX-Long: ",
                                "raw_endless": "a"})
     r.add("garbage", {"raw": "SSH-2.0-OpenSSH_9.2\r\n" + "\x00\xff" * 100})
+    r.doc("html-page", "<!DOCTYPE html><html><head><title>Hi</title>"
+          "<script>alert(1)</script></head><body><p>no feed</p></body>"
+          "</html>", "application/rss+xml")
+    r.doc("binary", bytes(range(256)) * 64, "application/rss+xml")
+    r.add("empty-body", {"body": "", "headers": {
+        "Content-Type": "application/atom+xml"}})
     r.add("empty-reply", {"raw": ""})
     cut = len(good) // 2
     r.add("trunc-length", {"body": good, "truncate": cut})
@@ -168,6 +175,11 @@ def redirects(r):
     }
     for scheme, loc in schemes.items():
         r.add("to-" + scheme, {"status": 302, "redirect": loc})
+    # A permanent move to a URL with a password, which no log may show.
+    r.add("moved-creds", {"status": 301, "redirect":
+                          "http://hostile:s3cr3t-pw@127.0.0.1:{port}"
+                          "/target/moved"})
+    r.add("target/moved", {"body": rss("Moved", ["<title>m</title>"])})
     # 0.0.0.0 reaches this host too, but the address policy forbids it.
     r.add("to-zero", {"status": 302,
                       "redirect": "http://0.0.0.0:{port1}/rec/zero"})

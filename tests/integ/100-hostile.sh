@@ -63,13 +63,14 @@ httpd_start --listen 2 --log-connections
 sheafd_start
 check "sheafd starts" [ $? -eq 0 ]
 
-# Every route but the recorder's is a feed; import them all at once.
+# Every route but the recorder's and the redirects' targets is a feed;
+# import them all at once.
 "$PYTHON" - "$tmp/routes.json" "$port" >"$tmp/all.opml" <<'PY'
 import json, sys
 routes = json.load(open(sys.argv[1]))["routes"]
 print('<?xml version="1.0"?><opml version="2.0"><head/><body>')
 for p in sorted(routes):
-    if not p.startswith("/rec/"):
+    if not p.startswith(("/rec/", "/target/")):
         print('<outline text="%s" xmlUrl="http://127.0.0.1:%s%s"/>'
               % (p[1:], sys.argv[2], p))
 print("</body></opml>")
@@ -203,6 +204,10 @@ check "truncated, close-delimited: nothing of the cut entry is garbage" \
     holds "$tmp/trunc-close.json" \
     'all(e["title"] in ("first", None) for e in d["entries"])'
 
+check "an HTML page served as RSS: not a feed" fails_with html-page 'not a feed'
+check "binary bytes served as RSS: not a feed" fails_with binary 'not a feed'
+check "an empty body: not a feed" fails_with empty-body 'not a feed'
+
 # Redirects.
 check "a redirect loop stops" fails_with loop 'more than 5 redirects'
 check "a two-step redirect loop stops" fails_with loop-a 'more than 5 redirects'
@@ -210,6 +215,9 @@ for s in file ftp gopher dict ldap telnet tftp smtp imap rtsp mqtt scp \
     data javascript; do
 	check "redirect to $s: refused" fails_with "to-$s" "redirect to $s:// refused"
 done
+check "a move to a URL with a password: followed" [ "$(err moved)" = null ]
+check "a move to a URL with a password: the log shows no password" \
+    sh -c "! grep -q s3cr3t-pw '$tmp/sheafd.log'"
 check "redirect to 0.0.0.0: refused by the address policy" \
     fails_with to-zero 'address 0\.0\.0\.0 refused by policy'
 
