@@ -17,6 +17,8 @@
 #define SH_MAX_FIELD_BYTES (1u * 1024 * 1024)
 /* Deepest element nesting accepted in a feed document. */
 #define SH_MAX_DEPTH 256u
+/* Most attributes (namespace declarations too) accepted on one element. */
+#define SH_MAX_ATTRIBUTES 256u
 /* Most authors, categories or enclosures kept per entry. */
 #define SH_MAX_LIST_ITEMS 64u
 

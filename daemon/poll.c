@@ -538,11 +538,25 @@ count_round(struct sheafd *d, const struct poll_ctx *c)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* A URL for the log: without the user-info part, which may hold a
+ * password (a redirect can add one the user never typed). */
+static char *
+url_for_log(const char *url)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+
+	p = p != NULL ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	if ((at = memchr(p, '@', (size_t)(end - p))) == NULL)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(p - url), url, at + 1);
+}
+
 static void
 log_changes(const struct poll_ctx *c)
 {
 	unsigned long long id = (unsigned long long)c->job->feed_id;
-	char host[128];
+	char host[128], *to;
 
 	url_host(c->job->url, host, sizeof(host));
 	if (c->gone)
@@ -553,9 +567,12 @@ log_changes(const struct poll_ctx *c)
 	else if (c->old_failures > 0 && c->new_failures == 0)
 		log_info("feed %llu (%s): recovered after %u failure%s", id,
 		    host, c->old_failures, c->old_failures == 1 ? "" : "s");
-	if (c->moved)
+	if (c->moved) {
+		to = url_for_log(c->res->moved_to);
 		log_info("feed %llu (%s): moved permanently to %s", id, host,
-		    c->res->moved_to);
+		    to);
+		free(to);
+	}
 	if (c->move_conflict)
 		log_warnx("feed %llu (%s): moved to a URL already subscribed;"
 			  " kept as it is",

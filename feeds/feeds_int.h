@@ -65,6 +65,18 @@ char *feed_url_if_safe(char *url);
 void feed_finish(struct feed *f);
 
 /**
+ * Tell whether a tag of an XML text holds more than max attributes, as
+ * a pass that builds nothing (feeds/xmlscan.c): it may count more than
+ * libxml2 would read, never fewer.
+ *
+ * @param text  the document, UTF-8
+ * @param len   its length
+ * @param max   most attributes allowed on one element
+ * @return true when some tag holds more
+ */
+bool feed_xml_attrs_over(const char *text, size_t len, size_t max);
+
+/**
  * Parse a JSON Feed (feeds/jsonfeed.c); arguments as feed_parse_buffer(),
  * with buf already UTF-8.
  */

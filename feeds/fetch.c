@@ -648,6 +648,24 @@ describe_timeout(struct xfer *x, const char *eb, char **msg)
 	return FETCH_ERR_TIMEOUT;
 }
 
+/*
+ * libcurl keeps a header line whole before it hands it to on_header(), up
+ * to a ceiling of its own (100 KiB), and gives up on a longer one with
+ * CURLE_OUT_OF_MEMORY ("Out of memory", up to 8.5) or CURLE_TOO_LARGE.
+ * Before the first body byte, a server sending an endless header line is
+ * far likelier than memory running out, and "Out of memory" would send
+ * the reader looking at the wrong machine.
+ */
+static bool
+header_line_too_long(const struct xfer *x, CURLcode cc)
+{
+#if LIBCURL_VERSION_NUM >= 0x080600
+	if (cc == CURLE_TOO_LARGE)
+		return x->body.len == 0;
+#endif
+	return cc == CURLE_OUT_OF_MEMORY && x->body.len == 0;
+}
+
 /* Turn a libcurl failure into a kind and a friendly one-line message. */
 static enum fetch_error
 describe(struct xfer *x, CURLcode cc, char **msg)
@@ -664,6 +682,10 @@ describe(struct xfer *x, CURLcode cc, char **msg)
 				   : lim->max_body_bytes);
 		*msg = xasprintf("%s over the %s limit",
 		    x->header_over ? "headers" : "body", sz);
+		return FETCH_ERR_TOO_BIG;
+	}
+	if (header_line_too_long(x, cc)) {
+		*msg = xstrdup("a header line too long");
 		return FETCH_ERR_TOO_BIG;
 	}
 	if (x->refused[0] != '\0' && cc == CURLE_COULDNT_CONNECT) {

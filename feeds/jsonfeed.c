@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON Feed 1.0 and 1.1 (jsonfeed.org) into the entry model. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,50 @@ jversion(json_t *root)
 	return FEED_FORMAT_JSONFEED11;
 }
 
+/*
+ * jansson builds the whole tree before we see any of it, and a value costs
+ * it far more than the bytes that spell it: "{}," is three bytes of input
+ * and about 230 of memory, so a 16 MiB body of them took well over a
+ * gigabyte and seconds to build.  The limits bound what we keep, not what
+ * jansson builds, so the values are counted first, without building
+ * anything: every "{", "[", "," and ":" outside strings starts one (keys
+ * count too, they cost as much).  A real item holds a few dozen.
+ */
+#define JSON_VALUES_PER_ENTRY 64u
+#define JSON_VALUES_MIN 65536u
+
+/* Whether the document holds more than max values; see above. */
+static bool
+json_too_many_values(const char *buf, size_t len, size_t max)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 1;
+
+	while (p < end && n <= max) {
+		switch (*p++) {
+		case '"':
+			/* Skip the string; a backslash escapes one byte. */
+			while (p < end && *p != '"') {
+				if (*p == '\\' && end - p > 1)
+					p++;
+				p++;
+			}
+			if (p < end)
+				p++;
+			break;
+		case '{':
+		case '[':
+		case ',':
+		case ':':
+			n++;
+			break;
+		default:
+			break;
+		}
+	}
+	return n > max;
+}
+
 int
 feed_parse_json(const char *buf, size_t len, const char *base_url,
     const struct feed_limits *lim, struct feed **out, char **err)
@@ -185,8 +230,18 @@ feed_parse_json(const char *buf, size_t len, const char *base_url,
 	json_error_t jerr;
 	json_t *root, *items, *item;
 	int rc = SH_OK;
-	size_t i;
+	size_t i, max;
 
+	max = lim->max_entries < JSON_VALUES_MIN / JSON_VALUES_PER_ENTRY
+		  ? JSON_VALUES_MIN
+		  : lim->max_entries * JSON_VALUES_PER_ENTRY;
+	if (json_too_many_values(buf, len, max)) {
+		if (err != NULL)
+			*err = xasprintf("more than %zu JSON values (%u for "
+					 "each of max_entries)",
+			    max, JSON_VALUES_PER_ENTRY);
+		return SH_ETOOBIG;
+	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 	    &jerr);
 	if (root == NULL) {

@@ -5,6 +5,7 @@
 Usage:
   server.py [--routes FILE.json] [--route PATH=JSON]... [--log FILE]
             [--listen N] [--bind ADDR] [--port-file FILE] [--no-stdin]
+            [--log-connections]
 
 It binds N listeners (default 1) on ADDR (default 127.0.0.1; only loopback
 addresses are accepted) at port 0, prints the chosen ports on one line of
@@ -36,7 +37,14 @@ A SPEC is an object; every key is optional:
                  connection closes
   chunked        true: Transfer-Encoding: chunked
   endless        true: a body that never ends (until the client goes, or
-                 120 s)
+                 120 s); chunked, or delimited by the close with no_length
+  truncate       N: send only the first N bytes of the body, then close
+                 the connection (Content-Length still says the whole
+                 length; chunked: no last chunk)
+  raw            text written as the whole answer, no status line or
+                 headers of ours, then the connection closes
+  raw_endless    text written again and again after raw (until the client
+                 goes, or 120 s)
   header_fill    [N, SIZE]: N extra headers X-Fill-i of SIZE bytes each
   endless_headers true: headers that never end
   sequence       [SPEC, ...]: the n-th request of this path gets the n-th
@@ -50,6 +58,10 @@ arrives, flushed at once:
   <Header-Name>: <value exactly as received>
   ...
   <empty line>
+With --log-connections, every accepted connection also gets a line
+  CONNECT <n> <port>
+before anything is read from it, so that a client speaking another
+protocol (gopher, dict, ftp) to a listener is seen too.
 """
 
 import argparse
@@ -81,6 +93,8 @@ class State:
             self.cli_routes[path] = json.loads(spec)
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.nreq = 0
+        self.nconn = 0
+        self.log_connections = args.log_connections
         self.seen = {}
         self.ports = []
 
@@ -113,6 +127,13 @@ class State:
                 self.log.flush()
             return self.nreq, self.seen[path]
 
+    def record_connection(self, port):
+        with self.lock:
+            self.nconn += 1
+            if self.log:
+                self.log.write("CONNECT %d %d\n\n" % (self.nconn, port))
+                self.log.flush()
+
     def spec_for(self, path, nth):
         with self.lock:
             routes = self.routes()
@@ -136,6 +157,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 (the base's name)
         pass
+
+    def setup(self):
+        super().setup()
+        if self.server.state.log_connections:
+            self.server.state.record_connection(self.server.server_address[1])
 
     def subst(self, s):
         st = self.server.state
@@ -184,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, spec):
         if spec.get("delay"):
             time.sleep(float(spec["delay"]))
+        if "raw" in spec or "raw_endless" in spec:
+            self.send_raw(spec)
+            return
         status = int(spec.get("status", 302 if "redirect" in spec else 200))
         body = self.body_of(spec)
         headers = self.header_pairs(spec)
@@ -210,6 +239,21 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("X-Fill-%d" % i, "f" * int(size))
         self.send_body(spec, status, body)
 
+    def send_raw(self, spec):
+        self.wfile.write(self.subst(spec.get("raw", "")).encode("utf-8"))
+        self.wfile.flush()
+        if spec.get("raw_endless"):
+            self.send_forever(spec["raw_endless"].encode("utf-8") * 1000)
+        self.close_connection = True
+
+    def send_forever(self, data, chunked=False):
+        deadline = time.time() + ENDLESS_SECONDS
+        if chunked:
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        while time.time() < deadline:
+            self.wfile.write(data)
+        self.close_connection = True
+
     def send_endless_headers(self):
         self.end_headers_partial()
         deadline = time.time() + ENDLESS_SECONDS
@@ -227,7 +271,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_body(self, spec, status, body):
         head = self.command == "HEAD" or status in (204, 304)
-        chunked = spec.get("chunked") or spec.get("endless")
+        chunked = spec.get("chunked") or (spec.get("endless") and
+                                          not spec.get("no_length"))
         if chunked and not head:
             self.send_header("Transfer-Encoding", "chunked")
         elif spec.get("no_length"):
@@ -238,13 +283,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
         elif status != 304:
             self.send_header("Content-Length", str(len(body)))
+        if "truncate" in spec:
+            body = body[:int(spec["truncate"])]
+            self.close_connection = True
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
         if head:
             return
         if spec.get("endless"):
-            self.send_endless()
+            self.send_forever(
+                b"<item><title>more</title></item>\n" * 1000, chunked)
+        elif chunked and "truncate" in spec:
+            self.wfile.write(b"%x\r\n%s" % (len(body) * 2, body))
         elif chunked:
             if body:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(body), body))
@@ -258,16 +309,13 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.wfile.flush()
 
-    def send_endless(self):
-        chunk = b"<item><title>more</title></item>\n" * 1000
-        deadline = time.time() + ENDLESS_SECONDS
-        while time.time() < deadline:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        self.close_connection = True
-
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A client may open a hundred connections at once (socketserver's
+    # default backlog is 5, and the connections past it wait for SYN
+    # retries, seconds each).
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         # Clients that hang up mid-answer are what the tests are about.
@@ -296,6 +344,8 @@ def main():
     ap.add_argument("--port-file", help="also write the ports here")
     ap.add_argument("--no-stdin", action="store_true",
                     help="do not exit when stdin closes")
+    ap.add_argument("--log-connections", action="store_true",
+                    help="log every accepted connection too")
     args = ap.parse_args()
 
     state = State(args)

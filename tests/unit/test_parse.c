@@ -427,6 +427,38 @@ test_limit_field_bytes(void **state)
 	sh_buf_clear(&b);
 }
 
+/* "{}," cost jansson about 230 bytes of memory for 3 of input. */
+static void
+test_limit_json_values(void **state)
+{
+	struct feed_limits lim;
+	struct sh_buf b;
+	struct feed *f;
+	int i;
+
+	(void)state;
+	feed_limits_default(&lim);
+	lim.max_entries = 2000; /* 128,000 values */
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"items\": [{}");
+	for (i = 0; i < 100000; i++)
+		sh_buf_puts(&b, ",{}");
+	sh_buf_puts(&b, "]}");
+	parse_str(b.data, &lim, SH_ETOOBIG);
+	/* Commas, colons and brackets inside strings are no values. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "{\"version\": \"https://jsonfeed.org/version/1.1\", "
+			"\"items\": [{\"id\": \"1\", \"content_text\": \"\\\"");
+	for (i = 0; i < 100000; i++)
+		sh_buf_puts(&b, ",{[:");
+	sh_buf_puts(&b, "\"}]}");
+	f = parse_str(b.data, &lim, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	feed_free(f);
+	sh_buf_clear(&b);
+}
+
 static void
 test_limit_field_bytes_in_lists(void **state)
 {
@@ -532,6 +564,73 @@ test_no_external_entities(void **state)
 	assert_string_equal(f->entries[0].summary, "lol");
 	assert_true(f->entries[0].title == NULL ||
 		    strstr(f->entries[0].title, "lollol") == NULL);
+	feed_free(f);
+}
+
+/* One tag of 100,000 attributes took libxml2 6 s, checking each against
+ * all the others. */
+static void
+test_limit_attributes(void **state)
+{
+	struct sh_buf b, attrs;
+	struct feed *f;
+	char a[32];
+	int i;
+
+	(void)state;
+	sh_buf_init(&b, SIZE_MAX);
+	sh_buf_init(&attrs, SIZE_MAX);
+	for (i = 0; i < 200; i++) {
+		snprintf(a, sizeof(a), " a%d=\"%d\"", i, i);
+		sh_buf_puts(&attrs, a);
+	}
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "><title>t</title></item></channel></rss>");
+	f = parse_str(b.data, NULL, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	feed_free(f);
+	/* In comments and CDATA they are text, not attributes. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item><!-- <x");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "> --><description><![CDATA[<x");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, ">]]></description></item></channel></rss>");
+	f = parse_str(b.data, NULL, SH_OK);
+	feed_free(f);
+	/* 400 on one element are too many, also behind an open quote. */
+	sh_buf_reset(&b);
+	sh_buf_puts(&b, "<rss version=\"2.0\"><channel><item x=\"<y");
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, attrs.data);
+	sh_buf_puts(&b, "></item></channel></rss>");
+	parse_str(b.data, NULL, SH_ETOOBIG);
+	sh_buf_clear(&attrs);
+	sh_buf_clear(&b);
+}
+
+/* 5,000 attribute defaults in the DTD made each <item/> cost 12 million
+ * comparisons in libxml2; they are dropped. */
+static void
+test_dtd_attribute_defaults_dropped(void **state)
+{
+	struct feed *f;
+	const char *doc =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<!DOCTYPE feed [<!ATTLIST entry xml:base CDATA "
+	    "\"https://evil.example/\" a (x|y) \"x\">\n"
+	    "<!ATTLIST link href CDATA \"javascript:alert(1)\">]>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+	    "<entry><id>1</id><link href=\"rel\"/><link rel=\"related\"/>"
+	    "</entry></feed>";
+
+	(void)state;
+	f = parse_str(doc, NULL, SH_OK);
+	assert_int_equal(f->nentries, 1);
+	assert_string_equal(f->entries[0].link, "https://t.example/rel");
 	feed_free(f);
 }
 
@@ -815,7 +914,10 @@ main(void)
 	    cmocka_unit_test(test_limit_field_bytes),
 	    cmocka_unit_test(test_limit_field_bytes_in_lists),
 	    cmocka_unit_test(test_limit_depth),
+	    cmocka_unit_test(test_limit_json_values),
 	    cmocka_unit_test(test_no_external_entities),
+	    cmocka_unit_test(test_dtd_attribute_defaults_dropped),
+	    cmocka_unit_test(test_limit_attributes),
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
