@@ -231,6 +231,62 @@ enclosures_filter(struct feed_entry *e)
 	e->nenclosures = n;
 }
 
+/* Whether a label holds markup or control characters. */
+static bool
+label_dirty(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p == '<' || *p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Names, categories and types are plain text, whatever a feed put in them:
+ * one that carries markup or control characters is read as HTML and keeps
+ * its text only.  A label left empty is dropped.
+ */
+static void
+labels_clean(struct feed_strv *sv)
+{
+	size_t i, n = 0;
+	char *t;
+
+	for (i = 0; i < sv->n; i++) {
+		t = sv->v[i];
+		if (label_dirty(t)) {
+			t = feed_html_to_text(sv->v[i], strlen(sv->v[i]),
+			    strlen(sv->v[i]) + 1);
+			free(sv->v[i]);
+			if (t != NULL && *t == '\0') {
+				free(t);
+				t = NULL;
+			}
+		}
+		if (t != NULL)
+			sv->v[n++] = t;
+	}
+	sv->n = n;
+}
+
+static void
+label_clean(char **s)
+{
+	char *t;
+
+	if (*s == NULL || !label_dirty(*s))
+		return;
+	t = feed_html_to_text(*s, strlen(*s), strlen(*s) + 1);
+	free(*s);
+	if (t != NULL && *t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	*s = t;
+}
+
 void
 feed_finish(struct feed *f)
 {
@@ -240,6 +296,7 @@ feed_finish(struct feed *f)
 	 * guarantee, for every format. */
 	f->link = feed_url_if_safe(f->link);
 	f->self = feed_url_if_safe(f->self);
+	labels_clean(&f->authors);
 	for (i = 0; i < f->nentries; i++) {
 		struct feed_entry *e = &f->entries[i];
 
@@ -247,9 +304,13 @@ feed_finish(struct feed *f)
 		 * a base; feed_url_resolve() leaves absolute URLs alone. */
 		resolve_late(&e->link, f->link);
 		e->link = feed_url_if_safe(e->link);
-		for (j = 0; j < e->nenclosures; j++)
+		for (j = 0; j < e->nenclosures; j++) {
 			resolve_late(&e->enclosures[j].url, f->link);
+			label_clean(&e->enclosures[j].type);
+		}
 		enclosures_filter(e);
+		labels_clean(&e->authors);
+		labels_clean(&e->categories);
 		entry_fallback_id(e);
 	}
 }

@@ -830,6 +830,38 @@ test_entities_after_unclosed_comment(void **state)
 }
 
 static void
+test_labels_plain_text(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Authors, categories and enclosure types are plain text: markup
+	 * keeps its text only, control characters go, an empty label is
+	 * dropped, and a clean label is left as it came. */
+	f = parse_str(
+	    "<rss version=\"2.0\" "
+	    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+	    "<channel><item><guid isPermaLink=\"false\">1</guid>"
+	    "<dc:creator>&lt;b&gt;Ann&lt;/b&gt;&#x1b;[31m</dc:creator>"
+	    "<category>&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "</category>"
+	    "<category><![CDATA[<i onclick=alert(1)>News</i>]]>"
+	    "</category>"
+	    "<category>AT&amp;T &gt; all</category>"
+	    "<enclosure url=\"http://x.example/a.mp3\" "
+	    "type=\"audio/mpeg&lt;img src=x onerror=alert(1)&gt;\"/>"
+	    "</item></channel></rss>",
+	    NULL, SH_OK);
+	assert_int_equal(f->entries[0].authors.n, 1);
+	assert_string_equal(f->entries[0].authors.v[0], "Ann[31m");
+	assert_int_equal(f->entries[0].categories.n, 2);
+	assert_string_equal(f->entries[0].categories.v[0], "News");
+	assert_string_equal(f->entries[0].categories.v[1], "AT&T > all");
+	assert_string_equal(f->entries[0].enclosures[0].type, "audio/mpeg");
+	feed_free(f);
+}
+
+static void
 test_unsafe_links_dropped(void **state)
 {
 	struct feed *f;
@@ -927,6 +959,7 @@ main(void)
 	    cmocka_unit_test(test_short_entities_in_attributes),
 	    cmocka_unit_test(test_entities_after_unclosed_comment),
 	    cmocka_unit_test(test_unsafe_links_dropped),
+	    cmocka_unit_test(test_labels_plain_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
