@@ -84,6 +84,17 @@ struct api_conn {
 	bool too_big;	    /* the body passed api_max_request */
 };
 
+/*
+ * The read request this thread is answering, when its answer is to be
+ * kept: reply_text() hands a 200 to the cache.
+ */
+static _Thread_local struct {
+	struct api_cache *cache;
+	char *key;
+	uint64_t gen;
+	int64_t second;
+} kept;
+
 /* Answers. */
 
 enum MHD_Result
@@ -92,6 +103,10 @@ reply_text(struct MHD_Connection *conn, unsigned status, char *text,
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+
+	if (kept.key != NULL && status == MHD_HTTP_OK)
+		api_cache_put(kept.cache, kept.key, kept.gen, kept.second, text,
+		    type);
 
 	resp = MHD_create_response_from_buffer(strlen(text), text,
 	    MHD_RESPMEM_MUST_FREE);
@@ -354,6 +369,7 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	struct store_rtx *rtx;
 	struct poll_round cur, last;
 	struct counts c;
+	uint64_t hits, misses;
 	json_t *j, *store_error = NULL;
 	int rc;
 
@@ -390,6 +406,10 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	    cur.started != 0 && cur.finished == 0 ? json_true() : json_false());
 	json_object_set_new(j, "stories_pending",
 	    json_integer((json_int_t)story_pending(d)));
+	api_cache_stats(d->api->cache, &hits, &misses);
+	json_object_set_new(j, "api_cache",
+	    json_pack("{s:I,s:I}", "hits", (json_int_t)hits, "misses",
+		(json_int_t)misses));
 	return reply_json(conn, MHD_HTTP_OK, j);
 }
 
@@ -831,6 +851,64 @@ path_id(const char *url, size_t prefix, uint64_t *id, const char **rest)
 }
 
 static enum MHD_Result
+add_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct sh_buf *b = cls;
+
+	(void)kind;
+	sh_buf_putc(b, '&');
+	sh_buf_puts(b, key);
+	if (value != NULL) {
+		sh_buf_putc(b, '=');
+		sh_buf_puts(b, value);
+	}
+	return MHD_YES;
+}
+
+/*
+ * Answer a read request from the cache when the store has not changed
+ * within this second, else route it and keep its answer.  The status and
+ * the event stream are made each time: they tell the time and the loop's
+ * state.
+ */
+static enum MHD_Result route(struct sheafd *d, struct MHD_Connection *conn,
+    const char *url, const char *method, struct api_conn *ac);
+
+static enum MHD_Result
+route_cached(struct sheafd *d, struct MHD_Connection *conn, const char *url,
+    const char *method, struct api_conn *ac)
+{
+	struct sh_buf b;
+	const char *type;
+	enum MHD_Result ret;
+	char *body;
+
+	if (!is(method, "GET") || d->api->cache == NULL ||
+	    strcmp(url, "/v1/status") == 0 || strcmp(url, "/v1/events") == 0)
+		return route(d, conn, url, method, ac);
+	sh_buf_init(&b, API_MAX_URL * 4);
+	sh_buf_puts(&b, url);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &b);
+	kept.cache = d->api->cache;
+	kept.gen = __atomic_load_n(&d->store_gen, __ATOMIC_ACQUIRE);
+	kept.second = time(NULL);
+	kept.key = sh_buf_steal(&b);
+	if (kept.key == NULL)
+		return route(d, conn, url, method, ac);
+	body =
+	    api_cache_get(kept.cache, kept.key, kept.gen, kept.second, &type);
+	if (body != NULL) {
+		free(kept.key);
+		kept.key = NULL;
+		return reply_text(conn, MHD_HTTP_OK, body, type, NULL);
+	}
+	ret = route(d, conn, url, method, ac);
+	free(kept.key);
+	kept.key = NULL;
+	return ret;
+}
+
+static enum MHD_Result
 route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
     const char *method, struct api_conn *ac)
 {
@@ -1103,7 +1181,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (ac->too_big)
 		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "too_large", "request body too large");
-	return route(d, conn, url, method, ac);
+	return route_cached(d, conn, url, method, ac);
 }
 
 static void
@@ -1290,6 +1368,9 @@ api_share_config(struct sheafd *d)
 		d->languages[i][k] = '\0';
 	}
 	pthread_mutex_unlock(&d->lock);
+	/* Headlines follow the languages: what was kept is stale. */
+	if (d->api != NULL)
+		api_cache_flush(d->api->cache);
 }
 
 static void
@@ -1309,6 +1390,7 @@ api_free(struct api *api)
 		MHD_stop_daemon(api->mhd);
 	pthread_cond_destroy(&api->wake);
 	pthread_mutex_destroy(&api->lock);
+	api_cache_free(api->cache);
 	free(api);
 }
 
@@ -1318,6 +1400,7 @@ api_start(struct sheafd *d, char **err)
 	struct api *api = xcalloc(1, sizeof(*api));
 	pthread_condattr_t attr;
 
+	api->cache = api_cache_new();
 	api_share_config(d);
 	api->timeout = (unsigned)d->cfg.api_timeout;
 	api->max_clients = d->cfg.api_max_clients;

@@ -23,7 +23,29 @@ struct api {
 	pthread_t watchdog;
 	struct api_peer *head, *tail; /* open connections, oldest first */
 	size_t nlive;		      /* of those, the ones not cut */
+	struct api_cache *cache;      /* answers of read requests */
 };
+
+/* api_cache.c: answers of read requests, per store generation and second */
+struct api_cache;
+
+/** An empty cache. */
+struct api_cache *api_cache_new(void);
+/** Forget every answer (the configuration changed); NULL does nothing. */
+void api_cache_flush(struct api_cache *c);
+/** Release the cache; NULL does nothing. */
+void api_cache_free(struct api_cache *c);
+/**
+ * A copy of the answer kept for key, made at this generation and second,
+ * or NULL; *type is its Content-Type.
+ */
+char *api_cache_get(struct api_cache *c, const char *key, uint64_t gen,
+    int64_t second, const char **type);
+/** Keep a copy of body (type static) as the answer for key. */
+void api_cache_put(struct api_cache *c, const char *key, uint64_t gen,
+    int64_t second, const char *body, const char *type);
+/** Requests answered from the cache, and made. */
+void api_cache_stats(struct api_cache *c, uint64_t *hits, uint64_t *misses);
 
 /** Queue text (freed by MHD) as the answer. */
 enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,

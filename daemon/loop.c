@@ -72,6 +72,8 @@ sheafd_write(struct sheafd *d, store_write_cb *fn, void *arg, char **err)
 	int rc;
 
 	rc = store_write(d->st, fn, arg, &msg);
+	if (rc == SH_OK) /* answers kept by the API are stale now */
+		__atomic_add_fetch(&d->store_gen, 1, __ATOMIC_RELEASE);
 	if (rc != SH_OK && rc != SH_EIO)
 		goto out;
 	/* Status shows the latest failure, since the first one. */

@@ -280,6 +280,8 @@ struct sheafd {
 	int64_t last_watchdog_ms;	/* monotonic time of the last ping */
 	int64_t store_retry; /* a full store: no poll writes before this */
 
+	uint64_t store_gen; /* commits so far; atomic, read by the API */
+
 	/* Shared with the API threads, under lock. */
 	pthread_mutex_t lock;
 	struct api_req *qhead; /* write requests, oldest first */

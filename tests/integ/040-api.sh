@@ -57,10 +57,27 @@ check "a bad since: 400" is_error 400 bad_request
 got=$(api GET '/v1/entries?cursor=nonsense')
 check "a bad cursor: 400" is_error 400 bad_request
 
+# Read answers are kept while the store stands still, never past a write.
+cache_hits() {
+	api GET /v1/status >/dev/null
+	jget "$tmp/body" 'd["api_cache"]["hits"]'
+}
+api GET /v1/feeds >/dev/null
+cp "$tmp/body" "$tmp/feeds0"
+h0=$(cache_hits)
+for i in 1 2 3 4 5; do api GET /v1/feeds >/dev/null; done
+cmp -s "$tmp/body" "$tmp/feeds0"
+check "a read answered again is the same answer" [ $? -eq 0 ]
+check "the same read within a second is answered from the cache" \
+    [ "$(cache_hits)" -gt "$h0" ]
 url="http://127.0.0.1:$port/a"
 got=$(api POST /v1/feeds -d "{\"url\": \"$url\"}")
 check "subscribing: 201" [ "$got" = 201 ]
 id=$(jget "$tmp/body" 'd["id"]')
+api GET /v1/feeds >/dev/null
+check "after a write the read answer shows it at once" \
+    [ "$(jget "$tmp/body" 'len(d["feeds"])')" = \
+    "$(($(jget "$tmp/feeds0" 'len(d["feeds"])') + 1))" ]
 got=$(api POST /v1/feeds -d "{\"url\": \"$url\"}")
 check "subscribing twice: 409" is_error 409 conflict
 wait_for 10 polled_since "$id"
