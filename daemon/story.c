@@ -504,6 +504,8 @@ story_start(struct sheafd *d)
 {
 	if (pthread_create(&d->story_thread, NULL, story_main, d) != 0)
 		return SH_EIO;
+	/* As ps -L and top -H show it. */
+	pthread_setname_np(d->story_thread, "sheafd-story");
 	d->story_running = true;
 	return SH_OK;
 }
