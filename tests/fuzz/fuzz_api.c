@@ -499,13 +499,11 @@ answer_keep(struct answer *a, const char *p, size_t n)
 	a->len += keep;
 	a->data[a->len] = '\0';
 	a->total += n;
-	if (!a->stream) {
-		char *end = strstr(a->data, "\r\n\r\n");
-
-		if (end != NULL && memmem(a->data, (size_t)(end - a->data),
-				       "text/event-stream", 17) != NULL)
-			a->stream = true;
-	}
+	/* Any answer on the connection may be the stream: requests can
+	 * come pipelined, an event stream after a 404. */
+	if (!a->stream && memmem(a->data, a->len,
+			      "Content-Type: text/event-stream", 31) != NULL)
+		a->stream = true;
 }
 
 /*
