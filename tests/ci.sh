@@ -97,7 +97,9 @@ if command -v clang >/dev/null 2>&1; then
 	[ $st -eq 0 ] || tail -n 40 build-ci/fuzz/make.log build-ci/fuzz/configure.log
 	point "fuzz build succeeds" $st
 	if [ $st -eq 0 ]; then
-		(cd build-ci/fuzz &&
+		# A fixed seed: a run that fails can be run again the same way.
+		(cd build-ci/fuzz && FUZZ_ARGS="${FUZZ_ARGS:--seed=1}" &&
+		    export FUZZ_ARGS &&
 		    make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}" >fuzz.log 2>&1)
 		sed -n '/^fuzz summary/,$p' build-ci/fuzz/fuzz.log
 		grep -E '^   ' build-ci/fuzz/fuzz.log | head -n 40
