@@ -447,6 +447,14 @@ schedule(struct store_wtx *wtx, struct poll_ctx *c, struct store_feed *f)
 	set_str(&f->interval_reason, dec.reason);
 }
 
+/* A 200 whose body is no feed the parser could read. */
+static bool
+unparsed(const struct poll_ctx *c)
+{
+	return c->res->err == SH_OK && c->res->status >= 200 &&
+	       c->res->status < 300 && c->doc == NULL;
+}
+
 static int
 write_result(struct store_wtx *wtx, void *arg)
 {
@@ -470,7 +478,13 @@ write_result(struct store_wtx *wtx, void *arg)
 	f.last_status = (int)c->res->status;
 	if (c->doc != NULL && (rc = store_entries(wtx, c)) != SH_OK)
 		goto out;
+	if (c->error == NULL && c->res->status == 304 &&
+	    (f.flags & STORE_FEED_UNPARSED) && f.last_error != NULL) {
+		/* Unchanged since it failed to parse: it still fails. */
+		c->error = xstrdup(f.last_error);
+	}
 	if (c->error == NULL) {
+		f.flags &= ~(uint32_t)STORE_FEED_UNPARSED;
 		apply_success(wtx, c, &f);
 	} else {
 		f.failures++;
@@ -478,6 +492,16 @@ write_result(struct store_wtx *wtx, void *arg)
 		if (c->res->status == 410) {
 			f.flags |= STORE_FEED_GONE;
 			c->gone = true;
+		}
+		if (unparsed(c)) {
+			/*
+			 * Its validators are kept: the same document is
+			 * not fetched again to fail the same way, and a
+			 * changed one comes whole and is parsed.
+			 */
+			set_str(&f.etag, c->res->etag);
+			set_str(&f.last_modified, c->res->last_modified);
+			f.flags |= STORE_FEED_UNPARSED;
 		}
 	}
 	schedule(wtx, c, &f);

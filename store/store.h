@@ -77,6 +77,8 @@ struct store_options {
 /* Feed flags. */
 #define STORE_FEED_GONE 0x1u	 /* the server answered 410 */
 #define STORE_FEED_DISABLED 0x2u /* the user paused the feed */
+/* The validators are those of a 200 that did not parse */
+#define STORE_FEED_UNPARSED 0x4u
 
 /*
  * A subscription and its scheduler state.  Strings are NULL when unknown

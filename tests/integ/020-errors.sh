@@ -10,7 +10,8 @@ cat >"$tmp/routes.json" <<EOR
 {"/old": {"status": 301, "redirect": "http://127.0.0.1:{port}/new"},
  "/new": {"body": $body},
  "/gone": {"status": 410, "body": "gone"},
- "/fail": {"sequence": [{"status": 500}, {"status": 500}, {"body": $body}]}}
+ "/fail": {"sequence": [{"status": 500}, {"status": 500}, {"body": $body}]},
+ "/page": {"body": "<html><body>not a feed</body></html>", "etag": "\"p1\""}}
 EOR
 printf 'min_interval = 60\nmax_interval = 1h\n' >"$tmp/sheafd.conf"
 httpd_start
@@ -59,6 +60,31 @@ check "recovery: failures reset" [ "$(feed_field "$fail" '["failures"]')" = 0 ]
 check "recovery: the error is cleared" [ "$(feed_field "$fail" '["last_error"]')" = null ]
 check "recovery: logged once" \
     [ "$(grep -c "feed $fail .*recovered after 2 failures" "$tmp/sheafd.log")" = 1 ]
+
+# A 200 that is no feed: its validators are kept, so the same page comes
+# back as 304 and still fails; a changed page is fetched whole and parsed.
+page=$(subscribe "http://127.0.0.1:$port/page")
+wait_for 10 polled_since "$page"
+check "no feed: the error is stored" \
+    [ -n "$(feed_field "$page" '["last_error"]' | grep -i 'not a feed')" ]
+check "no feed: its ETag is kept" [ "$(feed_field "$page" '["etag"]')" = '"p1"' ]
+api POST "/v1/feeds/$page/poll" >/dev/null
+wait_for 10 sh -c "curl -s --unix-socket '$tmp/sock' http://localhost/v1/feeds/$page | grep -q '\"failures\": 2'"
+check "no feed, unchanged: the poll is conditional and gets 304" \
+    [ "$(feed_field "$page" '["last_status"]')" = 304 ]
+check "no feed, unchanged: it still fails, with the same error" \
+    [ -n "$(feed_field "$page" '["last_error"]' | grep -i 'not a feed')" ]
+"$PYTHON" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+r["/page"] = {"body": sys.argv[2], "etag": "\"p2\""}
+json.dump(r, open(sys.argv[1], "w"))' "$tmp/routes.json" "$(rss Page one)"
+api POST "/v1/feeds/$page/poll" >/dev/null
+wait_for 10 sh -c "curl -s --unix-socket '$tmp/sock' http://localhost/v1/feeds/$page | grep -q '\"failures\": 0'"
+check "no feed, then a feed: it recovers" \
+    [ "$(feed_field "$page" '["last_error"]')" = null ]
+check "no feed, then a feed: the new ETag is stored" \
+    [ "$(feed_field "$page" '["etag"]')" = '"p2"' ]
+
 sheafd_stop
 check "sheafd exits 0" [ "$sheafd_rc" = 0 ]
 
