@@ -82,6 +82,26 @@ body_text(const char *summary, const char *content_html)
 	return NULL;
 }
 
+/*
+ * A stored entry as the clusterer reads it; ce points into e and into the
+ * returned text, which the caller frees after the clusterer took it.
+ */
+static char *
+entry_of(const struct store_entry *e, struct cluster_entry *ce)
+{
+	char *text = body_text(e->summary, e->content_html);
+
+	memset(ce, 0, sizeof(*ce));
+	ce->ref = e->seq;
+	ce->id = e->entry_id;
+	ce->url = e->link;
+	ce->title = e->title;
+	ce->text = text;
+	ce->lang = e->language;
+	ce->time = entry_time(e->published, e->first_seen);
+	return text;
+}
+
 static int
 restore_one(const struct store_entry *e, void *arg)
 {
@@ -100,15 +120,7 @@ restore_one(const struct store_entry *e, void *arg)
 	}
 	if (store_story_resolve(rb->rtx, e->story_id, &story) != SH_OK)
 		story = e->story_id;
-	text = body_text(e->summary, e->content_html);
-	memset(&ce, 0, sizeof(ce));
-	ce.ref = e->seq;
-	ce.id = e->entry_id;
-	ce.url = e->link;
-	ce.title = e->title;
-	ce.text = text;
-	ce.lang = e->language;
-	ce.time = entry_time(e->published, e->first_seen);
+	text = entry_of(e, &ce);
 	cluster_restore(rb->d->cl, &ce, story);
 	free(text);
 	rb->restored++;
@@ -176,16 +188,8 @@ decide(struct sheafd *d, const struct store_entry *e, struct story_rec *rec)
 {
 	struct cluster_assign a;
 	struct cluster_entry ce;
-	char *text = body_text(e->summary, e->content_html);
+	char *text = entry_of(e, &ce);
 
-	memset(&ce, 0, sizeof(ce));
-	ce.ref = e->seq;
-	ce.id = e->entry_id;
-	ce.url = e->link;
-	ce.title = e->title;
-	ce.text = text;
-	ce.lang = e->language;
-	ce.time = entry_time(e->published, e->first_seen);
 	cluster_add(d->cl, &ce, &a);
 	free(text);
 
