@@ -264,10 +264,10 @@ req_feed_poll(struct store_wtx *wtx, void *arg)
 	return store_feed_put(wtx, &c->out);
 }
 
-/* POLL_ALL: the ids of the feeds to make due, found first. */
+/* POLL_ALL: the feeds to make due, taken during the walk. */
 struct poll_all {
 	struct req_ctx *c;
-	uint64_t *ids;
+	struct store_feed *v;
 	size_t n, cap;
 };
 
@@ -280,18 +280,24 @@ poll_all_feed(struct store_feed *f, void *arg)
 		p->c->skipped++;
 		return SH_OK;
 	}
+	p->c->polled++;
+	if (f->next_poll <= p->c->now)
+		return SH_OK; /* due already */
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 256;
-		p->ids = xreallocarray(p->ids, p->cap, sizeof(*p->ids));
+		p->v = xreallocarray(p->v, p->cap, sizeof(*p->v));
 	}
-	p->ids[p->n++] = f->id;
+	/* Take the strings: the walk clears an emptied struct harmlessly. */
+	p->v[p->n++] = *f;
+	store_feed_init(f);
 	return SH_OK;
 }
 
 /*
  * Every feed due now, in one transaction: one request and one scan for a
  * whole subscription list.  Gone and paused feeds are skipped (polling
- * one by its id gives a gone feed another chance).
+ * one by its id gives a gone feed another chance).  The feeds are written
+ * after the walk, which must not see its own writes.
  */
 static int
 req_poll_all(struct store_wtx *wtx, void *arg)
@@ -303,20 +309,16 @@ req_poll_all(struct store_wtx *wtx, void *arg)
 
 	c->polled = c->skipped = 0;
 	rc = store_feed_foreach(store_wtx_reader(wtx), poll_all_feed, &p);
-	for (i = 0; rc == SH_OK && i < p.n; i++) {
-		store_feed_clear(&c->out);
-		if ((rc = store_feed_get(store_wtx_reader(wtx), p.ids[i],
-			 &c->out)) != SH_OK)
-			break;
-		if (c->out.next_poll > c->now) {
-			c->out.next_poll = c->now;
-			free(c->out.interval_reason);
-			c->out.interval_reason = xstrdup("poll requested");
-			rc = store_feed_put(wtx, &c->out);
+	for (i = 0; i < p.n; i++) {
+		if (rc == SH_OK) {
+			p.v[i].next_poll = c->now;
+			free(p.v[i].interval_reason);
+			p.v[i].interval_reason = xstrdup("poll requested");
+			rc = store_feed_put(wtx, &p.v[i]);
 		}
-		c->polled++;
+		store_feed_clear(&p.v[i]);
 	}
-	free(p.ids);
+	free(p.v);
 	return rc;
 }
 
