@@ -321,15 +321,8 @@ row sheafd "1 (first)" "$sd1_polled" "$sd1_s" "$sd1_rss" "$sd1_304"
 # The story thread clusters what round 1 stored, after it was stored:
 # wait until it is done, so that round 2 times the conditional requests.
 say "sheafd: waiting until every entry of round 1 has its story"
-i=0
-while [ $i -lt $((ROUND_TIMEOUT * 5)) ]; do
-	pending=$("$SHEAF" -s "$sd/sock" --json status 2>/dev/null |
-	    "$PYTHON" -c 'import json, sys
-print(json.load(sys.stdin)["stories_pending"])' 2>/dev/null) || pending=
-	[ "$pending" = 0 ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
+"$PYTHON" "$helper" stories "$sd/sock" "$ROUND_TIMEOUT" ||
+    say "entries still without a story after $ROUND_TIMEOUT s"
 sd1_stories_s=$(sub "$t0" "$(now)")
 sd1_stories_cpu=$(sub "$c0" "$(cpu "$sheafd_pid")")
 sd1_stories_rss=$(hwm "$sheafd_pid")

@@ -24,6 +24,10 @@ usage:
       or when the feeds check first passed, whichever is later) and
       "missing=COUNT" (0 on success).  Exits 1 after TIMEOUT seconds
       without success, 0 otherwise.
+  poll_feeds.py stories SOCK TIMEOUT
+      wait until sheafd on SOCK has no entry waiting for its story
+      (stories_pending of GET /v1/status, every 0.2 s).  Exits 1 after
+      TIMEOUT seconds without that, 0 otherwise.
   poll_feeds.py summary FEEDS [BEFORE]
       counts of a GET /v1/feeds answer, as shell assignments: feeds,
       polled (last_poll set, or different from BEFORE's when given),
@@ -172,6 +176,16 @@ def cmd_wait(args):
     return 0 if ok else 1
 
 
+def cmd_stories(args):
+    api = Api(args[0])
+    deadline = time.monotonic() + float(args[1])
+    while json.loads(api.get("/v1/status"))["stories_pending"] != 0:
+        if time.monotonic() >= deadline:
+            return 1
+        time.sleep(0.2)
+    return 0
+
+
 def cmd_summary(args):
     with open(args[0], "rb") as f:
         doc = json.load(f)
@@ -222,14 +236,14 @@ def main():
         sys.exit(__doc__)
     cmd, args = sys.argv[1], sys.argv[2:]
     want = {"port": (0, 0), "run": (2, None), "wait": (4, 5),
-            "summary": (1, 2)}
+            "stories": (2, 2), "summary": (1, 2)}
     if cmd not in want:
         sys.exit(__doc__)
     lo, hi = want[cmd]
     if len(args) < lo or (hi is not None and len(args) > hi):
         sys.exit(__doc__)
     fn = {"port": cmd_port, "run": cmd_run, "wait": cmd_wait,
-          "summary": cmd_summary}[cmd]
+          "stories": cmd_stories, "summary": cmd_summary}[cmd]
     sys.exit(fn(args) or 0)
 
 
