@@ -2,6 +2,7 @@
 /* A growable byte buffer with a ceiling, and small string helpers. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -146,4 +147,13 @@ sh_utf8_valid(const char *str, size_t n)
 		}
 	}
 	return true;
+}
+
+int64_t
+sh_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

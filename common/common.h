@@ -146,4 +146,7 @@ bool sh_utf8_valid(const char *s, size_t n);
  */
 void sh_sha1(const void *data, size_t len, uint8_t out[20]);
 
+/** Milliseconds of CLOCK_MONOTONIC: for deadlines, never for dates. */
+int64_t sh_monotonic_ms(void);
+
 #endif

@@ -963,15 +963,6 @@ route(struct sheafd *d, struct MHD_Connection *conn, const char *url,
 
 /* Connections: the request deadline and the room at the limit. */
 
-static int64_t
-api_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Shut a connection down; libmicrohttpd then closes it and tells us. */
 static void
 peer_cut(struct api *api, struct api_peer *p, const char *why)
@@ -1067,7 +1058,7 @@ peer_waiting(struct api *api, struct MHD_Connection *conn, bool waiting)
 		return;
 	pthread_mutex_lock(&api->lock);
 	if (!p->cut)
-		p->waiting_since = waiting ? api_now_ms() : 0;
+		p->waiting_since = waiting ? sh_monotonic_ms() : 0;
 	pthread_mutex_unlock(&api->lock);
 }
 
@@ -1103,7 +1094,7 @@ api_watchdog(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&api->wake, &api->lock, &until);
-		now = api_now_ms();
+		now = sh_monotonic_ms();
 		for (p = api->head; p != NULL; p = p->next)
 			if (!p->cut && p->waiting_since != 0 &&
 			    now - p->waiting_since >= limit)
@@ -1221,7 +1212,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		return;
 	p = xcalloc(1, sizeof(*p));
 	p->fd = -1;
-	p->waiting_since = api_now_ms();
+	p->waiting_since = sh_monotonic_ms();
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (info != NULL) {
 		p->fd = info->connect_fd;

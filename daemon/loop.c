@@ -506,7 +506,10 @@ handle_requests(struct sheafd *d, int64_t now)
 {
 	struct api_req *r, *next;
 
-	for (r = api_req_take(d); r != NULL; r = next) {
+	r = api_req_take(d);
+	if (r != NULL) /* requests see the polls stored so far */
+		poll_flush(d);
+	for (; r != NULL; r = next) {
 		next = r->next;
 		handle_req(d, r, now);
 	}
@@ -753,17 +756,23 @@ watchdog(struct sheafd *d)
 	sheafd_notify("WATCHDOG=1");
 }
 
-/* How long fetcher_poll() may wait: less than half the watchdog. */
+/*
+ * How long fetcher_poll() may wait: less than half the watchdog, and no
+ * longer than the queued completions may wait for their commit.
+ */
 static int
-wait_ms(const struct sheafd *d)
+wait_ms(struct sheafd *d)
 {
 	uint64_t half = d->watchdog_usec / 2000;
+	int ms = LOOP_WAIT_MS, flush = poll_flush_in(d);
 
 	if (d->purging)
 		return 0;
-	if (half > 0 && half < LOOP_WAIT_MS)
-		return (int)half;
-	return LOOP_WAIT_MS;
+	if (half > 0 && half < (uint64_t)ms)
+		ms = (int)half;
+	if (flush >= 0 && flush < ms)
+		ms = flush;
+	return ms;
 }
 
 int
@@ -786,8 +795,11 @@ loop_run(struct sheafd *d)
 			break;
 		if (d->rebuild_fetcher)
 			rebuild_fetcher(d);
-		if (now >= d->next_scan)
+		if (now >= d->next_scan) {
+			/* A polled feed is due until its poll is stored. */
+			poll_flush(d);
 			scan(d, now);
+		}
 		retention(d, now);
 		watchdog(d);
 		pfd[0].fd = d->sig_fd;
@@ -804,12 +816,14 @@ loop_run(struct sheafd *d)
 		    read(d->ev_fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
 			log_warn("eventfd");
 		rc = fetcher_perform(d->fetcher, poll_done, d);
-		poll_flush(d);
+		if (poll_flush_in(d) == 0)
+			poll_flush(d);
 		story_flush(d);
 		if (rc != SH_OK) {
 			log_warnx("fetcher: libcurl failed");
 			break;
 		}
 	}
+	poll_flush(d); /* what was fetched before the stop */
 	return rc;
 }

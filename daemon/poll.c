@@ -6,10 +6,14 @@
  * feed's record (validators, health, next poll) and a moved URL commit
  * together or not at all, so a kill -9 at any point leaves either the old
  * state, which polls the feed again, or the new one.  The completions that
- * one fetcher_perform() returns share one store_write() (up to
- * POLL_BATCH_MAX of them or POLL_BATCH_BYTES of bodies): a commit costs
- * two fsyncs, and one per feed made a round of a thousand local feeds
- * three times slower.  When the shared write fails, each completion is
+ * arrive within POLL_BATCH_WAIT_MS of each other share one store_write()
+ * (up to POLL_BATCH_MAX of them or POLL_BATCH_BYTES of bodies): a commit
+ * costs two fsyncs, which the main thread waits for.  One commit per feed
+ * made a round of a thousand local feeds three times slower, and one per
+ * fetcher_perform() still spent half of a round of local feeds in
+ * fsync.  The wait ends early when no transfer is left running, so a
+ * lone feed is stored at once, and before a scan or an API request, which
+ * must see the feeds as the completions leave them.  When the shared write fails, each completion is
  * written alone, so one bad feed cannot hold back the others.  When the
  * store itself failed (a full disk), they all stay due, and so do the
  * completions that follow, until the next scan half a minute later; a
@@ -42,6 +46,8 @@
 /* Completions written in one transaction, at most, and their bytes. */
 #define POLL_BATCH_MAX 256u
 #define POLL_BATCH_BYTES (16u * 1024 * 1024)
+/* How long the first completion of a batch waits for others, ms. */
+#define POLL_BATCH_WAIT_MS 250
 /* How long to wait before a scan when the store refused a write. */
 #define POLL_STORE_RETRY 30
 
@@ -612,7 +618,8 @@ log_changes(const struct poll_ctx *c)
 struct poll_batch {
 	struct poll_ctx *v;
 	size_t n, cap;
-	size_t bytes; /* their bodies' bytes, a bound on the parsed docs */
+	size_t bytes;  /* their bodies' bytes, a bound on the parsed docs */
+	int64_t since; /* when the first one came, monotonic ms */
 };
 
 static int
@@ -731,6 +738,20 @@ poll_flush(struct sheafd *d)
 	b->bytes = 0;
 }
 
+int
+poll_flush_in(struct sheafd *d)
+{
+	const struct poll_batch *b = d->batch;
+	int64_t left;
+
+	if (b == NULL || b->n == 0)
+		return -1;
+	if (d->stop || fetcher_active(d->fetcher) == 0)
+		return 0;
+	left = b->since + POLL_BATCH_WAIT_MS - sh_monotonic_ms();
+	return left > 0 ? (int)left : 0;
+}
+
 void
 poll_batch_free(struct poll_batch *b)
 {
@@ -758,6 +779,8 @@ poll_done(struct fetch_result *res, void *arg)
 		b->cap = b->cap ? b->cap * 2 : 16;
 		b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
 	}
+	if (b->n == 0)
+		b->since = sh_monotonic_ms();
 	c = &b->v[b->n++];
 	memset(c, 0, sizeof(*c));
 	c->d = d;

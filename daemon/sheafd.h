@@ -496,11 +496,21 @@ void poll_done(struct fetch_result *res, void *arg);
 /**
  * Store the queued completions in one write transaction (each one alone
  * when that fails), schedule their feeds' next polls and log the changes.
- * Call it after every fetcher_perform().
+ * Nothing queued does nothing.
  *
  * @param d  the daemon
  */
 void poll_flush(struct sheafd *d);
+
+/**
+ * When the queued completions should be stored: they wait a little for
+ * others to share their commit, unless no transfer is left running.
+ *
+ * @param d  the daemon
+ * @return -1 when nothing is queued, else milliseconds until
+ *         poll_flush() is due (0: now)
+ */
+int poll_flush_in(struct sheafd *d);
 
 /** Release a batch and the completions it holds; NULL does nothing. */
 void poll_batch_free(struct poll_batch *b);

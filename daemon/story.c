@@ -21,6 +21,8 @@
  * the write committed.
  */
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,12 @@
 #define STORY_TEXT_MAX (64u * 1024)
 /* Entries clustered in one transaction, at most. */
 #define STORY_BATCH 512
+/*
+ * The story thread's nice value: clustering is background work, and on a
+ * small machine it must not slow the fetching and storing of a round, nor
+ * the answers to readers.
+ */
+#define STORY_NICE 10
 /* Seconds before a batch that could not be written is tried again. */
 #define STORY_RETRY 5
 
@@ -416,6 +424,10 @@ story_main(void *arg)
 	bool stale, ok;
 	int rc;
 
+	/* Linux gives each thread its own nice value. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), STORY_NICE) == -1)
+		log_debug("story thread: cannot lower its priority: %s",
+		    strerror(errno));
 	pthread_mutex_lock(&d->story_lock);
 	for (;;) {
 		while (d->story_qn == 0 && !d->story_stop)
