@@ -816,6 +816,7 @@ loop_run(struct sheafd *d)
 		    read(d->ev_fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
 			log_warn("eventfd");
 		rc = fetcher_perform(d->fetcher, poll_done, d);
+		parser_collect(d, poll_parsed);
 		if (poll_flush_in(d) == 0)
 			poll_flush(d);
 		story_flush(d);
@@ -824,6 +825,8 @@ loop_run(struct sheafd *d)
 			break;
 		}
 	}
-	poll_flush(d); /* what was fetched before the stop */
+	/* What was fetched before the stop is stored. */
+	parser_stop(d, poll_parsed);
+	poll_flush(d);
 	return rc;
 }

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -292,8 +294,12 @@ start(struct sheafd *d)
 	if (story_open(d) != SH_OK)
 		fatalx("%s: cannot read the stories back from the store",
 		    d->state_dir);
+	/* libxml2 sets itself up once, before threads parse at the same time. */
+	xmlInitParser();
 	if (story_start(d) != SH_OK)
 		fatalx("cannot start the story thread");
+	if (parser_start(d) != SH_OK)
+		fatalx("cannot start the parse thread");
 	if (api_start(d, &err) != SH_OK)
 		fatalx("%s", err);
 }
@@ -317,6 +323,7 @@ sheafd_clear(struct sheafd *d)
 {
 	api_stop(d);
 	story_stop(d);
+	parser_stop(d, poll_parsed);
 	fetcher_free(d->fetcher);
 	poll_batch_free(d->batch);
 	inflight_free(d->inflight);

@@ -520,9 +520,9 @@ out:
 }
 
 /* Parse a 200 and say what failed, if anything; *msg is owned. */
-static void
-classify(struct sheafd *d, const struct fetch_result *res, struct feed **doc,
-    char **msg)
+void
+poll_classify(const struct fetch_result *res, const struct feed_limits *lim,
+    struct feed **doc, char **msg)
 {
 	char *perr = NULL;
 	int rc;
@@ -541,7 +541,7 @@ classify(struct sheafd *d, const struct fetch_result *res, struct feed **doc,
 		return;
 	}
 	rc = feed_parse_buffer(res->body, res->body_len, res->final_url,
-	    res->content_type, &d->flim, doc, &perr);
+	    res->content_type, lim, doc, &perr);
 	if (rc != SH_OK) {
 		*msg = perr != NULL ? perr : xstrdup(sh_strerror(rc));
 		*doc = NULL;
@@ -746,7 +746,8 @@ poll_flush_in(struct sheafd *d)
 
 	if (b == NULL || b->n == 0)
 		return -1;
-	if (d->stop || fetcher_active(d->fetcher) == 0)
+	if (d->stop ||
+	    (fetcher_active(d->fetcher) == 0 && parser_pending(d) == 0))
 		return 0;
 	left = b->since + POLL_BATCH_WAIT_MS - sh_monotonic_ms();
 	return left > 0 ? (int)left : 0;
@@ -769,6 +770,21 @@ void
 poll_done(struct fetch_result *res, void *arg)
 {
 	struct sheafd *d = arg;
+	struct feed *doc;
+	char *error;
+
+	/* A document goes to the parse thread while it has room. */
+	if (res->err == SH_OK && res->status >= 200 && res->status < 300 &&
+	    parser_submit(d, res))
+		return;
+	poll_classify(res, &d->flim, &doc, &error);
+	poll_parsed(d, res, doc, error);
+}
+
+void
+poll_parsed(struct sheafd *d, struct fetch_result *res, struct feed *doc,
+    char *error)
+{
 	struct poll_batch *b;
 	struct poll_ctx *c;
 
@@ -787,9 +803,10 @@ poll_done(struct fetch_result *res, void *arg)
 	c->job = res->udata;
 	c->res = res;
 	c->now = time(NULL);
+	c->doc = doc;
+	c->error = error;
 	/* Out of the set first: the feed may be rescheduled at once. */
 	inflight_del(d->inflight, c->job->feed_id);
-	classify(d, res, &c->doc, &c->error);
 	b->bytes += res->body_len;
 	if (b->n >= POLL_BATCH_MAX || b->bytes >= POLL_BATCH_BYTES)
 		poll_flush(d);

@@ -235,6 +235,7 @@ struct sheafd {
 	struct fetcher *fetcher;   /* main thread only */
 	struct inflight *inflight; /* feeds being fetched */
 	struct poll_batch *batch;  /* completions not written yet */
+	struct parser *parser;	   /* the parse thread, or NULL */
 	struct feed_limits flim;   /* parser limits from cfg */
 	struct api *api;	   /* the HTTP server */
 	int64_t started;	   /* unix seconds at start */
@@ -485,13 +486,67 @@ bool inflight_has(const struct inflight *s, uint64_t id);
 int poll_start(struct sheafd *d, const struct store_feed *f);
 
 /**
- * The fetch_done_cb of the daemon: parse what one transfer brought and
- * queue it for poll_flush(), which runs by itself when the batch is full.
+ * The fetch_done_cb of the daemon: hand a document to the parse thread,
+ * or parse what the transfer brought at once and pass it to poll_parsed().
  *
- * @param res  the outcome; owned by the batch from now on
+ * @param res  the outcome; owned by the daemon from now on
  * @param arg  the struct sheafd
  */
 void poll_done(struct fetch_result *res, void *arg);
+
+/**
+ * Queue a parsed completion for poll_flush(), which runs by itself when
+ * the batch is full.
+ *
+ * @param d      the daemon
+ * @param res    the transfer's outcome; owned by the batch from now on
+ * @param doc    the parsed document, or NULL; owned likewise
+ * @param error  what failed, or NULL; owned likewise
+ */
+void poll_parsed(struct sheafd *d, struct fetch_result *res, struct feed *doc,
+    char *error);
+
+/**
+ * What a transfer brought: a parsed document for a 2xx that parses, else
+ * the reason it failed (nothing for a 304).  Safe on any thread.
+ *
+ * @param res  the transfer's outcome
+ * @param lim  the parser's limits
+ * @param doc  receives the document, or NULL
+ * @param msg  receives the failure, or NULL
+ */
+void poll_classify(const struct fetch_result *res,
+    const struct feed_limits *lim, struct feed **doc, char **msg);
+
+/* parser.c: the parse thread. */
+
+typedef void parser_done_cb(struct sheafd *d, struct fetch_result *res,
+    struct feed *doc, char *error);
+
+/** Start the parse thread; SH_EIO when it cannot be created. */
+int parser_start(struct sheafd *d);
+
+/**
+ * Give a 2xx transfer to the parse thread.
+ *
+ * @param d    the daemon
+ * @param res  the transfer; the parser owns it when this returns true
+ * @return false when the thread's queue is full or it is not running:
+ *         the caller parses res itself
+ */
+bool parser_submit(struct sheafd *d, struct fetch_result *res);
+
+/** Documents given to the parse thread and not collected yet. */
+size_t parser_pending(struct sheafd *d);
+
+/** Pass every parsed document to fn, on the main thread, in order. */
+void parser_collect(struct sheafd *d, parser_done_cb *fn);
+
+/**
+ * Stop the parse thread after it parsed what it holds, and pass that to
+ * fn; nothing happens when it is not running.
+ */
+void parser_stop(struct sheafd *d, parser_done_cb *fn);
 
 /**
  * Store the queued completions in one write transaction (each one alone
