@@ -19,6 +19,7 @@
  * profiles fill in.
  */
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@ cluster_opts_default(struct cluster_opts *o)
 	o->merge_threshold = 0.30;
 	o->dup_threshold = 0.55;
 	o->idf_base = 0.7;
+	o->backlog_keep = 10000;
 }
 
 int
@@ -84,6 +86,17 @@ cluster_opts_set(struct cluster_opts *o, const char *key, const char *value)
 	double v;
 	size_t i;
 
+	if (strcmp(key, "story_backlog") == 0) {
+		unsigned long u;
+
+		errno = 0;
+		u = strtoul(value, &end, 10);
+		if (end == value || *end != '\0' || *value == '-' ||
+		    errno != 0 || u > 10000000)
+			return SH_EINVAL;
+		o->backlog_keep = (unsigned)u;
+		return SH_OK;
+	}
 	for (i = 0; i < sizeof dbl / sizeof dbl[0]; i++) {
 		if (strcmp(dbl[i].key, key) != 0)
 			continue;
@@ -658,6 +671,33 @@ ring_push(struct clusterer *c)
 	return r;
 }
 
+/* An entry leaves the frequencies. */
+static void
+rent_release(struct clusterer *c, struct rent *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->nterms; i++) {
+		c->terms.v[r->terms[i]].df--;
+		terms_maybe_release(&c->terms, r->terms[i]);
+	}
+	free(r->terms);
+	r->terms = NULL;
+	r->nterms = 0;
+}
+
+/*
+ * Take back the entry pushed last, which nothing refers to yet (its keys
+ * were not recorded): its seq is given out again.
+ */
+static void
+ring_pop_last(struct clusterer *c)
+{
+	rent_release(c, ring_at(c, c->count - 1));
+	c->count--;
+	c->next_seq--;
+}
+
 /* Drop entries older than the frequency window, close quiet stories. */
 static void
 expire(struct clusterer *c)
@@ -669,11 +709,7 @@ expire(struct clusterer *c)
 
 		if (r->arrived >= c->now - c->o.df_window)
 			break;
-		for (i = 0; i < r->nterms; i++) {
-			c->terms.v[r->terms[i]].df--;
-			terms_maybe_release(&c->terms, r->terms[i]);
-		}
-		free(r->terms);
+		rent_release(c, r);
 		c->head = (c->head + 1) % c->capring;
 		c->count--;
 	}
@@ -1210,6 +1246,25 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	return r;
 }
 
+/*
+ * A backlog entry that is not kept: dated more than the frequency window
+ * before the newest entry seen (such as the archive a feed just subscribed
+ * to brings in) while the window already holds backlog_keep entries.  It
+ * is placed like any other (the same entry, a near-duplicate, a story of
+ * the window) but does not stay in the window: it adds nothing to the
+ * frequencies or to a story's vector, opens no story and is not found by
+ * later entries.  So memory follows the entries of the window, not the
+ * history that thousands of new subscriptions bring in at once, while a
+ * small window (a few feeds, the demo) keeps its old entries too.  In a
+ * stream in time order no entry is a backlog entry.
+ */
+static bool
+is_backlog(const struct clusterer *c, const struct rent *r)
+{
+	return r->time < c->now - c->o.df_window &&
+	       c->count > c->o.backlog_keep;
+}
+
 static void
 record_keys(struct clusterer *c, struct rent *r, uint64_t idkey,
     uint64_t urlkey)
@@ -1248,12 +1303,13 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 	struct story *s = NULL;
 	struct rent *r, *copy;
 	double best = 0;
-	bool names;
+	bool names, backlog;
 	int t;
 
 	memset(out, 0, sizeof *out);
 	c->nmerged = 0;
 	r = take_entry(c, e);
+	backlog = is_backlog(c, r);
 	names = has_names(c);
 	gather(c);
 	copy = find_copy(c, e, r, idkey, urlkey, &why);
@@ -1262,6 +1318,10 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 		out->duplicate_of = copy->ref;
 		out->score = 1;
 		s = story_find(c, copy->story);
+		if (s == NULL && backlog) {
+			out->story = cluster_story_resolve(c, copy->story);
+			goto backlog;
+		}
 		if (s == NULL) /* its story has closed: open it again */
 			s = story_open(c, cluster_story_resolve(c, copy->story),
 			    r->time);
@@ -1285,6 +1345,10 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 		      : 0;
 	}
 	explain(c, s, out->why, sizeof out->why);
+	if (backlog) {
+		out->story = s != NULL ? s->id : c->next_story++;
+		goto backlog;
+	}
 	if (s == NULL) {
 		s = story_open(c, c->next_story++, r->time);
 		why = CLUSTER_NEW;
@@ -1297,6 +1361,11 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 	out->reason = why;
 	out->merged = c->merged;
 	out->nmerged = c->nmerged;
+	return;
+backlog:
+	/* Placed, but not kept: see is_backlog(). */
+	out->reason = s != NULL || out->duplicate ? why : CLUSTER_NEW;
+	ring_pop_last(c);
 }
 
 void
@@ -1308,6 +1377,13 @@ cluster_restore(struct clusterer *c, const struct cluster_entry *e,
 	struct rent *r;
 
 	r = take_entry(c, e);
+	if (is_backlog(c, r)) {
+		/* It was not kept when it was placed either. */
+		ring_pop_last(c);
+		if (story >= c->next_story)
+			c->next_story = story + 1;
+		return;
+	}
 	story = cluster_story_resolve(c, story);
 	if ((s = story_find(c, story)) == NULL)
 		s = story_open(c, story, r->time);

@@ -42,6 +42,7 @@ struct cluster_opts {
 	double merge_threshold;	     /* names similarity merging two stories */
 	double dup_threshold;	     /* word-triple Jaccard of a duplicate */
 	double idf_base;	     /* added to log(N/df) */
+	unsigned backlog_keep; /* window size past which backlog is not kept */
 };
 
 /* One entry offered to the clusterer.  Strings are only read during the call. */

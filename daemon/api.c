@@ -1134,6 +1134,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct sheafd *d = cls;
 	struct api_conn *ac = *con_cls;
+	enum MHD_Result ret;
 	const char *cl;
 	uint64_t len;
 	size_t max;
@@ -1172,7 +1173,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (ac->too_big)
 		return reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "too_large", "request body too large");
-	return route_cached(d, conn, url, method, ac);
+	ret = route_cached(d, conn, url, method, ac);
+	store_release_pages(d->st); /* what the answer read */
+	return ret;
 }
 
 static void

@@ -7,21 +7,14 @@
  * one small batch of retention when some is pending, and then waits in
  * fetcher_poll() on the transfers, the signalfd and the API's eventfd for
  * at most a second (the watchdog and the clock need the turn).  Finished
- * transfers come back through poll_done(), one write transaction each.
+ * transfers come back through poll_done(), their documents parsed on the
+ * parse thread, and are stored in batches (poll.c).
  *
- * A scan walks every feed in one read transaction: it starts the due ones
- * that are not in flight, counts the feeds, the due and the failing ones
- * for STATUS=, and remembers the earliest next poll so that the loop does
- * not scan again before then (or a minute, to keep the counts fresh).  An
- * added feed or a "poll now" sets the next scan to now.  Nothing in memory
- * is needed after a restart: next_poll is in the store, a feed that was in
- * flight is still due, and it is fetched again.
- *
- * A SIGHUP swaps the configuration between turns.  Scheduling bounds,
- * parser limits and the API's page and body caps apply at once; the
- * fetcher's limits need a new fetcher, made once the running transfers
- * have finished (no new ones start meanwhile); paths, map sizes and the
- * API's connection settings apply at the next start, and the log says so.
+ * The store is read through a memory map, and the pages the threads read
+ * stay in the resident set as if they were the daemon's memory; they are
+ * the kernel's page cache.  Every turn, and after each batch of the story
+ * thread, store_release_pages() lets go of them once they grew by a few
+ * MiB: the resident set then shows what the daemon holds.
  */
 
 #include <errno.h>
@@ -74,6 +67,7 @@ sheafd_write(struct sheafd *d, store_write_cb *fn, void *arg, char **err)
 	rc = store_write(d->st, fn, arg, &msg);
 	if (rc == SH_OK) /* answers kept by the API are stale now */
 		__atomic_add_fetch(&d->store_gen, 1, __ATOMIC_RELEASE);
+	store_release_pages(d->st); /* what the write read */
 	if (rc != SH_OK && rc != SH_EIO)
 		goto out;
 	/* Status shows the latest failure, since the first one. */
@@ -580,6 +574,7 @@ static const struct cfg_key {
     {"duplicate_threshold", 'f', offsetof(struct config, cluster.dup_threshold),
 	NOW},
     {"idf_base", 'f', offsetof(struct config, cluster.idf_base), NOW},
+    {"story_backlog", 'u', offsetof(struct config, cluster.backlog_keep), NOW},
 };
 
 /* A key's value as text, for the log. */
@@ -820,6 +815,7 @@ loop_run(struct sheafd *d)
 		if (poll_flush_in(d) == 0)
 			poll_flush(d);
 		story_flush(d);
+		store_release_pages(d->st);
 		if (rc != SH_OK) {
 			log_warnx("fetcher: libcurl failed");
 			break;

@@ -296,30 +296,6 @@ set_str(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
-/* Times of the feed's recent entries, newest first, for its rhythm. */
-static size_t
-recent_times(struct store_rtx *rtx, uint64_t feed_id, int64_t *times)
-{
-	struct store_entry_page page;
-	struct store_list q;
-	size_t i, n = 0;
-
-	memset(&q, 0, sizeof(q));
-	q.feed_id = feed_id;
-	q.since = FEED_TIME_NONE;
-	q.limit = POLL_RHYTHM_ENTRIES;
-	if (store_entry_list(rtx, &q, &page) != SH_OK)
-		return 0;
-	for (i = 0; i < page.n && n < POLL_RHYTHM_ENTRIES; i++) {
-		const struct store_entry *e = &page.v[i];
-
-		times[n++] = e->published != FEED_TIME_NONE ? e->published
-							    : e->first_seen;
-	}
-	store_entry_page_clear(&page);
-	return n;
-}
-
 /* A new entry of this poll, to be clustered once it is stored. */
 struct fresh {
 	uint64_t seq;
@@ -444,7 +420,8 @@ schedule(struct store_wtx *wtx, struct poll_ctx *c, struct store_feed *f)
 	in.ttl_minutes = f->ttl_minutes;
 	in.skip_hours = f->skip_hours;
 	in.skip_days = f->skip_days;
-	in.nentry_times = recent_times(store_wtx_reader(wtx), f->id, times);
+	in.nentry_times = store_feed_times(store_wtx_reader(wtx), f->id, times,
+	    POLL_RHYTHM_ENTRIES);
 	in.entry_times = times;
 	in.jitter_seed = f->id;
 	sched_next(&in, &dec);
@@ -807,7 +784,12 @@ poll_parsed(struct sheafd *d, struct fetch_result *res, struct feed *doc,
 	c->error = error;
 	/* Out of the set first: the feed may be rescheduled at once. */
 	inflight_del(d->inflight, c->job->feed_id);
+	/* The body was parsed: only the document is stored.  Its length
+	 * stays a measure of what the batch holds. */
 	b->bytes += res->body_len;
+	free(res->body);
+	res->body = NULL;
+	res->body_len = 0;
 	if (b->n >= POLL_BATCH_MAX || b->bytes >= POLL_BATCH_BYTES)
 		poll_flush(d);
 }

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -751,6 +753,7 @@ store_open(const char *dir, const struct store_options *opt, struct store **out,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->map_lock, &attr);
 	pthread_mutex_init(&st->write_lock, NULL);
+	pthread_mutex_init(&st->pages_lock, NULL);
 	pthread_rwlockattr_destroy(&attr);
 	if ((rc = env_open(st, dir, opt, &msg)) != SH_OK ||
 	    (rc = schema_open(st, &msg)) != SH_OK)
@@ -767,6 +770,75 @@ out:
 	return rc;
 }
 
+/* Bytes of file pages mapped in the process (statm's "shared"), or 0. */
+static uint64_t
+mapped_file_bytes(void)
+{
+	char buf[128];
+	unsigned long long size, resident, shared;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu %llu", &size, &resident, &shared) != 3)
+		return 0;
+	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Unmap the data file's mappings, which /proc/self/maps lists. */
+static void
+unmap_pages(struct store *st)
+{
+	unsigned long lo, hi, ino;
+	unsigned int maj, min;
+	struct stat sb;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *maps;
+	int fd;
+
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) == -1)
+		return;
+	if ((maps = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	/*
+	 * map_lock keeps the map where it is: growing it remaps.  Only
+	 * tried, so that a reader may call this inside its transaction: a
+	 * grow waiting for the lock would otherwise wait for the reader.
+	 */
+	if (pthread_rwlock_tryrdlock(&st->map_lock) != 0) {
+		fclose(maps);
+		return;
+	}
+	while (getline(&line, &cap, maps) != -1)
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj,
+			&min, &ino) == 5 &&
+		    ino == sb.st_ino && makedev(maj, min) == sb.st_dev &&
+		    madvise((void *)lo, hi - lo, MADV_DONTNEED) == -1)
+			log_debug("store: madvise: %s", strerror(errno));
+	pthread_rwlock_unlock(&st->map_lock);
+	free(line);
+	fclose(maps);
+}
+
+void
+store_release_pages(struct store *st)
+{
+	if (pthread_mutex_trylock(&st->pages_lock) != 0)
+		return; /* another thread is at it */
+	if (mapped_file_bytes() >= st->pages_base + STORE_PAGES_SLACK) {
+		unmap_pages(st);
+		st->pages_base = mapped_file_bytes();
+	}
+	pthread_mutex_unlock(&st->pages_lock);
+}
+
 void
 store_close(struct store *st)
 {
@@ -776,6 +848,7 @@ store_close(struct store *st)
 		mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->map_lock);
 	pthread_mutex_destroy(&st->write_lock);
+	pthread_mutex_destroy(&st->pages_lock);
 	free(st);
 }
 
@@ -1354,6 +1427,32 @@ out:
 	store_entry_clear(&e);
 	store_entry_page_clear(&page);
 	return rc;
+}
+
+size_t
+store_feed_times(struct store_rtx *rtx, uint64_t feed_id, int64_t *times,
+    size_t max)
+{
+	uint8_t start[8];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	size_t n = 0;
+	int rc;
+
+	if (max == 0 || cursor_open(rtx, DB_FEED_TIME, &c) != SH_OK)
+		return 0;
+	be64_put(start, feed_id + 1);
+	for (rc = list_first(rtx, c, start, sizeof(start), &k);
+	     rc == SH_OK && n < max;
+	     rc = cursor_get(rtx, c, &k, &v, MDB_PREV)) {
+		const uint8_t *key = k.mv_data;
+
+		if (k.mv_size != FEED_TIME_LEN || be64_get(key) != feed_id)
+			break;
+		times[n++] = time_get(key + 8);
+	}
+	mdb_cursor_close(c);
+	return n;
 }
 
 void

@@ -286,6 +286,24 @@ int store_open(const char *dir, const struct store_options *opt,
 void store_close(struct store *st);
 
 /**
+ * Keep the pages of the store that this process has read from counting as
+ * its memory.  The store is read through a memory map, and every page a
+ * reader touched stays in the process's resident set although it is the
+ * kernel's page cache, shared and dropped at need.  When the process maps
+ * STORE_PAGES_SLACK more bytes of files than after the last release, the
+ * map's pages are unmapped: they stay cached, and a later read maps them
+ * again.  Cheap when there is nothing to do (one read of /proc/self/statm);
+ * any thread may call it, inside a transaction too (it gives up when the
+ * map is about to grow).
+ *
+ * @param st  the store
+ */
+void store_release_pages(struct store *st);
+
+/* Growth of the mapped file pages that store_release_pages() lets go of. */
+#define STORE_PAGES_SLACK (8u * 1024 * 1024)
+
+/**
  * Describe an error code, STORE_EEXIST included.
  *
  * @param err  SH_OK, an SH_E* code or STORE_EEXIST
@@ -483,6 +501,20 @@ int store_entry_find(struct store_rtx *rtx, uint64_t feed_id,
  */
 int store_entry_list(struct store_rtx *rtx, const struct store_list *q,
     struct store_entry_page *out);
+
+/**
+ * The times of a feed's newest entries, newest first, from the index
+ * alone (no entry is read): each entry's date, or when it was first seen
+ * if it has none or it lies in the future.
+ *
+ * @param rtx      read transaction
+ * @param feed_id  the feed
+ * @param times    receives up to max times
+ * @param max      room in times
+ * @return how many were written; 0 also when the store cannot be read
+ */
+size_t store_feed_times(struct store_rtx *rtx, uint64_t feed_id, int64_t *times,
+    size_t max);
 
 /**
  * Release a page's entries.

@@ -54,6 +54,8 @@ struct store {
 	uint64_t stale_readers;
 	uint32_t version;
 	pthread_mutex_t write_lock; /* one store_write() at a time */
+	pthread_mutex_t pages_lock; /* one store_release_pages() at a time */
+	uint64_t pages_base; /* mapped file bytes after the last release */
 };
 
 struct store_rtx {

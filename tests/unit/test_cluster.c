@@ -1395,6 +1395,62 @@ test_story_names(void **state)
 }
 
 /* One event, reported again a month later: a new story. */
+/*
+ * Backlog: entries dated more than the frequency window before the newest
+ * one.  A small window keeps them, so two copies of an old article still
+ * meet; past story_backlog entries they are placed but not kept.
+ */
+static void
+test_backlog(void **state)
+{
+	struct doc now = {"markets-1", "https://wire.example/markets/close",
+	    "en", "2024-03-05T17:40:00Z",
+	    "Stocks end the week higher as chip makers rally",
+	    "Shares of chip makers led a broad rally on Friday, and the "
+	    "index closed at a record for the third week running."};
+	struct doc old1 = {"old-1", "https://a.example/old-strike", "en",
+	    "2023-11-01T08:00:00Z", STRIKE_TITLE, NULL};
+	struct doc old2 = {"old-2", "https://b.example/old-strike", "en",
+	    "2023-11-01T09:00:00Z", STRIKE_TITLE, NULL};
+	struct doc again = now;
+	struct cluster_assign a0, a1, a2, a3;
+	struct cluster_opts o;
+	char *text = strike_text(-1, -1);
+	struct clusterer *c;
+
+	(void)state;
+	old1.text = old2.text = text;
+	again.when = "2023-10-01T00:00:00Z";
+	/* A small window keeps its backlog: the second copy finds the first. */
+	c = new_with_background(NULL, "2024-03-05T17:40:00Z");
+	add_doc(c, 1, &now, &a0);
+	add_doc(c, 2, &old1, &a1);
+	add_doc(c, 3, &old2, &a2);
+	assert_true(a2.duplicate);
+	assert_int_equal(a2.duplicate_of, 2);
+	assert_int_equal(a2.story, a1.story);
+	cl_free(c);
+	/* Past story_backlog entries, the first copy was not kept... */
+	cluster_opts_default(&o);
+	assert_int_equal(cluster_opts_set(&o, "story_backlog", "0"), SH_OK);
+	c = new_with_background(&o, "2024-03-05T17:40:00Z");
+	add_doc(c, 1, &now, &a0);
+	add_doc(c, 2, &old1, &a1);
+	assert_int_equal(a1.reason, CLUSTER_NEW);
+	add_doc(c, 3, &old2, &a2);
+	assert_false(a2.duplicate);
+	assert_int_equal(a2.reason, CLUSTER_NEW);
+	assert_int_not_equal(a2.story, a1.story);
+	/* ... but a backlog entry still finds what the window holds: the
+	 * same id as a kept entry is the same entry. */
+	add_doc(c, 4, &again, &a3);
+	assert_true(a3.duplicate);
+	assert_int_equal(a3.reason, CLUSTER_SAME_ID);
+	assert_int_equal(a3.duplicate_of, 1);
+	assert_int_equal(a3.story, a0.story);
+	cl_free(c);
+}
+
 static void
 test_story_window(void **state)
 {
@@ -1475,6 +1531,8 @@ test_opts_set(void **state)
 	    {"story_window", "0.5", SH_OK},
 	    {"frequency_window", "60", SH_OK},
 	    {"text_threshold", "1", SH_OK},
+	    {"story_backlog", "0", SH_OK},
+	    {"story_backlog", "250000", SH_OK},
 	    /* Out of range. */
 	    {"text_threshold", "0", SH_EINVAL},
 	    {"text_threshold", "1.5", SH_EINVAL},
@@ -1494,6 +1552,9 @@ test_opts_set(void **state)
 	    {"story_window", "366", SH_EINVAL},
 	    {"frequency_window", "0", SH_EINVAL},
 	    {"frequency_window", "3651", SH_EINVAL},
+	    {"story_backlog", "-1", SH_EINVAL},
+	    {"story_backlog", "10000001", SH_EINVAL},
+	    {"story_backlog", "1.5", SH_EINVAL},
 	    /* Not numbers. */
 	    {"text_threshold", "", SH_EINVAL},
 	    {"text_threshold", "abc", SH_EINVAL},
@@ -1517,8 +1578,10 @@ test_opts_set(void **state)
 	for (i = 0; i < N(c); i++) {
 		int rc;
 
+		/* Padding too is compared below: zero it. */
+		memset(&o, 0, sizeof o);
 		cluster_opts_default(&o);
-		d = o;
+		memcpy(&d, &o, sizeof o);
 		rc = cluster_opts_set(&o, c[i].key, c[i].value);
 		if (rc != c[i].want)
 			fail_msg("%s=\"%s\": want %d, got %d", c[i].key,
@@ -2217,6 +2280,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_story_decimal_is_not_integer,
 		cl_teardown),
 	    cmocka_unit_test_teardown(test_story_window, cl_teardown),
+	    cmocka_unit_test_teardown(test_backlog, cl_teardown),
 	    cmocka_unit_test(test_opts_set),
 	    cmocka_unit_test_teardown(test_merge_english_first, cl_teardown),
 	    cmocka_unit_test_teardown(test_merge_french_first, cl_teardown),
