@@ -268,7 +268,7 @@ struct sheafd {
 	bool story_stale;		/* the window must be rebuilt */
 	struct cluster_opts story_opts; /* options for the next rebuild */
 	uint64_t *story_q;		/* seqs, in the order to cluster */
-	size_t story_qn, story_qcap;
+	size_t story_qhead, story_qn, story_qcap;
 	size_t story_busy; /* taken by the thread, not committed yet */
 	enum {
 		STORY_IDLE,    /* the thread owns story_res */

@@ -357,28 +357,62 @@ announce(struct sheafd *d)
 	d->nchanged = 0;
 }
 
+/*
+ * The queue is story_q[story_qhead, story_qhead + story_qn): taking a batch
+ * moves the head, so a long queue (a mass import) is not moved at every
+ * batch; adding moves what is left to the front when it needs the room.
+ */
+
 /* Append seqs to the queue; under story_lock. */
 static void
 queue_add(struct sheafd *d, const uint64_t *seqs, size_t n)
 {
 	if (n == 0)
 		return;
+	if (d->story_qhead + d->story_qn + n > d->story_qcap &&
+	    d->story_qhead > 0) {
+		memmove(d->story_q, d->story_q + d->story_qhead,
+		    d->story_qn * sizeof(*d->story_q));
+		d->story_qhead = 0;
+	}
 	if (d->story_qn + n > d->story_qcap) {
 		d->story_qcap = d->story_qn + n + d->story_qcap / 2 + 64;
 		d->story_q = xreallocarray(d->story_q, d->story_qcap,
 		    sizeof(*d->story_q));
 	}
-	memcpy(d->story_q + d->story_qn, seqs, n * sizeof(*seqs));
+	memcpy(d->story_q + d->story_qhead + d->story_qn, seqs,
+	    n * sizeof(*seqs));
 	d->story_qn += n;
+}
+
+/* Take up to max seqs from the head of the queue; under story_lock. */
+static size_t
+queue_take(struct sheafd *d, uint64_t *seqs, size_t max)
+{
+	size_t n = d->story_qn < max ? d->story_qn : max;
+
+	memcpy(seqs, d->story_q + d->story_qhead, n * sizeof(*seqs));
+	d->story_qhead += n;
+	d->story_qn -= n;
+	if (d->story_qn == 0)
+		d->story_qhead = 0;
+	return n;
 }
 
 /* Put seqs back at the head of the queue; under story_lock. */
 static void
 queue_return(struct sheafd *d, const uint64_t *seqs, size_t n)
 {
-	queue_add(d, seqs, n);
-	memmove(d->story_q + n, d->story_q, (d->story_qn - n) * sizeof(*seqs));
-	memcpy(d->story_q, seqs, n * sizeof(*seqs));
+	if (d->story_qhead < n) {
+		queue_add(d, seqs, n); /* the room, at the end */
+		d->story_qn -= n;
+		memmove(d->story_q + d->story_qhead + n,
+		    d->story_q + d->story_qhead, d->story_qn * sizeof(*seqs));
+		d->story_qhead += n;
+	}
+	d->story_qhead -= n;
+	d->story_qn += n;
+	memcpy(d->story_q + d->story_qhead, seqs, n * sizeof(*seqs));
 }
 
 int
@@ -445,11 +479,7 @@ story_main(void *arg)
 			pthread_cond_wait(&d->story_cond, &d->story_lock);
 		if (d->story_stop)
 			break;
-		n = d->story_qn < STORY_BATCH ? d->story_qn : STORY_BATCH;
-		memcpy(seqs, d->story_q, n * sizeof(*seqs));
-		memmove(d->story_q, d->story_q + n,
-		    (d->story_qn - n) * sizeof(*seqs));
-		d->story_qn -= n;
+		n = queue_take(d, seqs, STORY_BATCH);
 		d->story_busy = n;
 		if ((stale = d->story_stale)) {
 			d->cl_opts = d->story_opts;
