@@ -28,7 +28,7 @@ CURL=${CURL:-curl}
 NEWSBOAT=${NEWSBOAT:-newsboat}
 NGINX=${NGINX:-}
 # The targets for sheafd.
-TARGET_CURL=2	# first round: seconds at most this many times curl's
+TARGET_CURL=2	# each round: seconds at most this many times curl's
 TARGET_NB=10	# first round: feeds/s at least this many times newsboat's
 TARGET_MIB=64	# peak RSS below this many MiB
 
@@ -632,6 +632,11 @@ END {
 		    nbdone == "true" ? "" : " (partial)"), \
 		    verdict(r1ok == "true" && r >= tn)
 	}
+	a = s["sheafd|2"]
+	b = s[curl "|2"]
+	r = b > 0 ? a / b : 0
+	printf "  %-50s %-16s %s\n", "second round within " tc "x of curl -z'\''s" \
+	    " time", sprintf("%.2fx", r), verdict(r <= tc)
 	m = rss["sheafd|2"] / 1024
 	printf "  %-50s %-16s %s\n", "peak memory below " tm " MiB", \
 	    sprintf("%.1f MiB", m), verdict(m < tm)
