@@ -13,7 +13,10 @@
  *
  * The cache is small and bounded: API_CACHE_SLOTS answers of at most
  * API_CACHE_MAX_ANSWER bytes each; the least recently used slot makes
- * room.  A hit costs a copy of the answer.
+ * room.  Answers made before the newest one's commit or second are freed
+ * when it is kept, since nothing can ask for them any more: in a busy
+ * round the cache would otherwise hold 32 stale feed lists.  A hit costs a
+ * copy of the answer.
  */
 
 #include <stdlib.h>
@@ -122,6 +125,20 @@ api_cache_put(struct api_cache *c, const char *key, uint64_t gen,
 	if (len > API_CACHE_MAX_ANSWER)
 		return;
 	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < API_CACHE_SLOTS; i++) {
+		s = &c->slot[i];
+		if (s->key == NULL)
+			continue;
+		if (s->gen > gen || s->second > second) {
+			/* Made after this one: this one is stale already. */
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		/* Older answers can never be served again: free them now
+		 * rather than when their slot is needed. */
+		if (s->gen < gen || s->second < second)
+			slot_clear(s);
+	}
 	for (i = 0; i < API_CACHE_SLOTS; i++) {
 		s = &c->slot[i];
 		if (s->key != NULL && strcmp(s->key, key) == 0) {
