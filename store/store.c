@@ -830,8 +830,16 @@ unmap_pages(struct store *st)
 void
 store_release_pages(struct store *st)
 {
+	int64_t now = sh_monotonic_ms();
+
 	if (pthread_mutex_trylock(&st->pages_lock) != 0)
 		return; /* another thread is at it */
+	/* A busy API calls this thousands of times a second. */
+	if (now - st->pages_checked < STORE_PAGES_EVERY_MS) {
+		pthread_mutex_unlock(&st->pages_lock);
+		return;
+	}
+	st->pages_checked = now;
 	if (mapped_file_bytes() >= st->pages_base + STORE_PAGES_SLACK) {
 		unmap_pages(st);
 		st->pages_base = mapped_file_bytes();

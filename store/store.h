@@ -292,9 +292,9 @@ void store_close(struct store *st);
  * kernel's page cache, shared and dropped at need.  When the process maps
  * STORE_PAGES_SLACK more bytes of files than after the last release, the
  * map's pages are unmapped: they stay cached, and a later read maps them
- * again.  Cheap when there is nothing to do (one read of /proc/self/statm);
- * any thread may call it, inside a transaction too (it gives up when the
- * map is about to grow).
+ * again.  Cheap when there is nothing to do (at most one read of
+ * /proc/self/statm every 10 ms); any thread may call it, inside a
+ * transaction too (it gives up when the map is about to grow).
  *
  * @param st  the store
  */

@@ -40,6 +40,8 @@ enum db {
 #define MAP_ROUND ((uint64_t)1 << 20)
 /* Below this much free space, a write that failed with EIO met a full disk. */
 #define DISK_LOW_KIB 1024u
+/* store_release_pages() counts the mapped pages at most this often. */
+#define STORE_PAGES_EVERY_MS 10
 /* Problems store_check() lists before it only counts them. */
 #define CHECK_MAX_LISTED 10
 
@@ -55,7 +57,8 @@ struct store {
 	uint32_t version;
 	pthread_mutex_t write_lock; /* one store_write() at a time */
 	pthread_mutex_t pages_lock; /* one store_release_pages() at a time */
-	uint64_t pages_base; /* mapped file bytes after the last release */
+	uint64_t pages_base;   /* mapped file bytes after the last release */
+	int64_t pages_checked; /* when they were last counted, monotonic ms */
 };
 
 struct store_rtx {
