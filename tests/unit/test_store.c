@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -728,6 +729,108 @@ cb_purge(struct store_wtx *wtx, void *arg)
 	    &p->more);
 }
 
+/* A feed's newest entry times come from the index, newest first. */
+static void
+test_feed_times(void **state)
+{
+	struct fix *fx = *state;
+	struct store_rtx *r;
+	int64_t t[80];
+	uint64_t a, b, c;
+	size_t i;
+
+	a = add_feed(fx->st, "https://a.example/");
+	b = add_feed(fx->st, "https://b.example/");
+	c = add_feed(fx->st, "https://c.example/");
+	add_entries(fx->st, a, "a", 97, 5000, -7, 10000, 0);
+	add_entries(fx->st, b, "b", 3, FEED_TIME_NONE, 0, 10001, 0);
+	assert_int_equal(store_read_begin(fx->st, &r), SH_OK);
+	assert_int_equal(store_feed_times(r, a, t, 64), 64);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(t[i], 5000 - 7 * (int64_t)i);
+	assert_int_equal(store_feed_times(r, a, t, 80), 80);
+	assert_int_equal(store_feed_times(r, a, t, 0), 0);
+	/* Undated entries count at first_seen. */
+	assert_int_equal(store_feed_times(r, b, t, 64), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(t[i], 10001);
+	assert_int_equal(store_feed_times(r, c, t, 64), 0);
+	assert_int_equal(store_feed_times(r, 999, t, 64), 0);
+	store_read_end(r);
+}
+
+/* RssFile of this process, KiB. */
+static long
+rss_file_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "RssFile:", 8) == 0)
+			v = atol(line + 8);
+	fclose(f);
+	return v;
+}
+
+static int
+touch_entry(const struct store_entry *e, void *arg)
+{
+	size_t *sum = arg;
+
+	*sum += e->content_html != NULL ? strlen(e->content_html) : 0;
+	return SH_OK;
+}
+
+/* Pages of the store a reader mapped are let go of. */
+static void
+test_release_pages(void **state)
+{
+	struct fix *fx = *state;
+	struct timespec ms20 = {0, 20 * 1000000};
+	struct store_rtx *r;
+	long before, read, after;
+	size_t sum = 0;
+	uint64_t a;
+
+	if (rss_file_kib() < 0)
+		skip(); /* no /proc */
+	a = add_feed(fx->st, "https://a.example/");
+	/* 3,000 entries of 8 KiB: about 24 MiB on file. */
+	add_entries(fx->st, a, "a", 1000, 5000, 1, 10000, 8192);
+	add_entries(fx->st, a, "b", 1000, 6000, 1, 10000, 8192);
+	add_entries(fx->st, a, "c", 1000, 7000, 1, 10000, 8192);
+	nanosleep(&ms20, NULL);
+	store_release_pages(fx->st);
+	before = rss_file_kib();
+	assert_int_equal(store_read_begin(fx->st, &r), SH_OK);
+	assert_int_equal(store_entry_foreach_since(r, 0, touch_entry, &sum),
+	    SH_OK);
+	store_read_end(r);
+	assert_int_equal(sum, 3000 * 8192);
+	read = rss_file_kib();
+	/* Reading mapped most of the file ... */
+	if (read - before < 16 * 1024)
+		fail_msg("reading 24 MiB mapped only %ld KiB", read - before);
+	nanosleep(&ms20, NULL);
+	store_release_pages(fx->st);
+	after = rss_file_kib();
+	/* ... and the release gave it back. */
+	if (read - after < 16 * 1024)
+		fail_msg("mapped %ld KiB, %ld KiB after the release", read,
+		    after);
+	/* The store reads the same after. */
+	sum = 0;
+	assert_int_equal(store_read_begin(fx->st, &r), SH_OK);
+	assert_int_equal(store_entry_foreach_since(r, 0, touch_entry, &sum),
+	    SH_OK);
+	store_read_end(r);
+	assert_int_equal(sum, 3000 * 8192);
+}
+
 static void
 test_purge_batches(void **state)
 {
@@ -1262,6 +1365,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_feed_crud, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upsert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed_times, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release_pages, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(test_purge_batches, setup,
 		teardown),
 	    cmocka_unit_test(test_map_growth),
