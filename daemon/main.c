@@ -349,18 +349,17 @@ sheafd_clear(struct sheafd *d)
 
 /*
  * A daemon's heap, not a program's: four threads allocate (main, parse,
- * story, API), documents of a few KiB to 16 MiB come and go, and glibc's
- * defaults would keep an arena per thread and move its mmap threshold up
- * to 32 MiB as large blocks are freed, so freed documents stay resident
- * as holes.  Two arenas, large blocks always mapped (so freeing returns
- * them) and a low trim threshold keep the resident set near what is in
- * use: a round of 2,000 feeds peaked at 66 MiB of heap instead of 110.
+ * story, API) and documents of a few KiB to 16 MiB come and go.  glibc's
+ * defaults keep an arena per thread, each holding on to what its thread
+ * freed; two arenas and a low trim threshold keep the resident set near
+ * what is in use: a round of 2,000 feeds peaked at 66 MiB of heap instead
+ * of 110.  (A fixed mmap threshold saved nothing more and cost a munmap,
+ * with its TLB flush, for every large document.)
  */
 static void
 tune_malloc(void)
 {
 	mallopt(M_ARENA_MAX, 2);
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
