@@ -22,17 +22,28 @@
 
 #include "feeds_int.h"
 
-/* The end of a construct closed by a fixed string, or the end of text. */
+/*
+ * The end of a construct closed by a fixed string, or the end of text.
+ * CDATA sections and comments hold most of a feed's bytes: memchr() finds
+ * the candidates for the closing string.
+ */
 static const char *
 skip_past(const char *p, const char *end, const char *close)
 {
 	size_t n = strlen(close);
 
-	for (; (size_t)(end - p) >= n; p++)
-		if (*p == close[0] && memcmp(p, close, n) == 0)
+	while ((size_t)(end - p) >= n &&
+	       (p = memchr(p, close[0], (size_t)(end - p) - n + 1)) != NULL) {
+		if (memcmp(p, close, n) == 0)
 			return p + n;
+		p++;
+	}
 	return end;
 }
+
+/* Bytes that mean something inside a tag. */
+static const unsigned char tag_special[256] =
+    {['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1, ['='] = 1};
 
 /*
  * Scan a tag or declaration from just after its "<": the number of "="
@@ -41,24 +52,34 @@ skip_past(const char *p, const char *end, const char *close)
 static const char *
 scan_tag(const char *p, const char *end, size_t *count)
 {
-	char quote = '\0';
+	const char *q;
 
 	*count = 0;
-	for (; p < end; p++) {
-		if (*p == '<')
+	for (;;) {
+		while (p < end && !tag_special[(unsigned char)*p])
+			p++;
+		if (p == end)
+			return end;
+		switch (*p) {
+		case '<':
 			return p; /* not ours: the next construct */
-		if (quote != '\0') {
-			if (*p == quote)
-				quote = '\0';
-		} else if (*p == '"' || *p == '\'') {
-			quote = *p;
-		} else if (*p == '=') {
-			(*count)++;
-		} else if (*p == '>') {
+		case '>':
 			return p + 1;
+		case '=':
+			(*count)++;
+			p++;
+			break;
+		default:
+			/* A quoted value, ended by its quote or by a '<'. */
+			for (q = p + 1; q < end && *q != *p && *q != '<'; q++)
+				;
+			if (q == end)
+				return end;
+			if (*q == '<')
+				return q;
+			p = q + 1;
 		}
 	}
-	return end;
 }
 
 bool
