@@ -762,15 +762,20 @@ doc_valid(struct doc *d)
 	return d->valid == 1;
 }
 
+/* Whether s[0..n) is ASCII: read eight bytes at a time. */
 static bool
 is_ascii(const char *s, size_t n)
 {
-	unsigned char acc = 0;
-	size_t i;
+	uint64_t acc = 0, w;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		acc |= w;
+	}
+	for (; i < n; i++)
 		acc |= (unsigned char)s[i];
-	return acc < 0x80;
+	return (acc & UINT64_C(0x8080808080808080)) == 0;
 }
 
 /*

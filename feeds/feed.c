@@ -191,8 +191,11 @@ entry_fallback_id(struct feed_entry *e)
 	sh_sha1(b.data, b.len, md);
 	sh_buf_clear(&b);
 	memcpy(hex, "sha1:", 5);
-	for (i = 0; i < 20; i++)
-		snprintf(hex + 5 + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < 20; i++) {
+		hex[5 + 2 * i] = "0123456789abcdef"[md[i] >> 4];
+		hex[6 + 2 * i] = "0123456789abcdef"[md[i] & 0xf];
+	}
+	hex[45] = '\0';
 	e->id = xstrdup(hex);
 }
 
