@@ -1072,6 +1072,77 @@ parse_loose(const char *p, const char *end, struct civil *c)
 	return SH_OK;
 }
 
+/* Two digits at p, or -1. */
+static int
+two_digits(const char *p)
+{
+	return is_digit(p[0]) && is_digit(p[1]) ? (p[0] - '0') * 10 + p[1] - '0'
+						: -1;
+}
+
+/*
+ * The form RSS 2.0 dates nearly all take, "Tue, 21 Nov 2023 10:00:00
+ * +0000" (or GMT), read directly: the tolerant reader gives it the same
+ * value after splitting it into a dozen tokens.  Anything else, including
+ * the limits of each field (a day 0, an hour 24, a second 60, an offset
+ * past 18:59), is left to it.  Returns false when the text is not in that
+ * form.
+ */
+static bool
+parse_rfc822(const char *p, const char *end, struct civil *c)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char wdays[] = "MonTueWedThuFriSatSun";
+	size_t n = (size_t)(end - p), i;
+	int day, sign;
+
+	/* "Tue, 1 Nov 2023 10:00:00 GMT" is the shortest. */
+	if (n < 28 || p[3] != ',' || p[4] != ' ')
+		return false;
+	for (i = 0; i < 21; i += 3)
+		if (memcmp(p, wdays + i, 3) == 0)
+			break;
+	if (i == 21 || !is_digit(p[5]))
+		return false;
+	p += 5;
+	day = *p++ - '0';
+	if (is_digit(*p))
+		day = day * 10 + *p++ - '0';
+	if (end - p < 23 || p[0] != ' ' || p[4] != ' ' || p[9] != ' ' ||
+	    p[12] != ':' || p[15] != ':' || p[18] != ' ')
+		return false;
+	for (i = 0; i < 36; i += 3)
+		if (memcmp(p + 1, months + i, 3) == 0)
+			break;
+	if (i == 36 || day < 1 || two_digits(p + 5) < 0 ||
+	    two_digits(p + 7) < 0)
+		return false;
+	c->day = day;
+	c->mon = (int)i / 3 + 1;
+	c->year = two_digits(p + 5) * 100 + two_digits(p + 7);
+	c->hour = two_digits(p + 10);
+	c->min = two_digits(p + 13);
+	c->sec = two_digits(p + 16);
+	if (c->year < 1 || c->hour < 0 || c->hour > 23 || c->min < 0 ||
+	    c->min > 59 || c->sec < 0 || c->sec > 59)
+		return false;
+	p += 19;
+	n = (size_t)(end - p);
+	if ((n == 3 &&
+		(memcmp(p, "GMT", 3) == 0 || memcmp(p, "UTC", 3) == 0)) ||
+	    (n == 2 && memcmp(p, "UT", 2) == 0)) {
+		c->off = 0;
+		return true;
+	}
+	if (n != 5 || (p[0] != '+' && p[0] != '-') || two_digits(p + 1) < 0 ||
+	    two_digits(p + 1) > 18 || two_digits(p + 3) < 0 ||
+	    two_digits(p + 3) > 59)
+		return false;
+	sign = p[0] == '-' ? -1 : 1;
+	c->off = sign * (two_digits(p + 1) * 60 + two_digits(p + 3));
+	return true;
+}
+
 int
 feed_date_parse(const char *s, int64_t *out)
 {
@@ -1087,6 +1158,9 @@ feed_date_parse(const char *s, int64_t *out)
 		end--;
 	if (s == end)
 		return SH_EINVAL;
+	memset(&c, 0, sizeof(c));
+	if (parse_rfc822(s, end, &c))
+		return civil_to_time(&c, out);
 	memset(&c, 0, sizeof(c));
 	if (!parse_iso(s, end, &c)) {
 		memset(&c, 0, sizeof(c));
