@@ -984,8 +984,10 @@ gather(struct clusterer *c)
 	double cut;
 	int t, m;
 
+	/* Sized by the slot array's capacity, which doubles: growing with
+	 * every new slot would clear the whole array at every new story. */
 	if (c->capacc < c->nst) {
-		c->capacc = c->nst;
+		c->capacc = c->capst;
 		c->acc = xreallocarray(c->acc, c->capacc, sizeof *c->acc);
 		c->touched =
 		    xreallocarray(c->touched, c->capacc, sizeof *c->touched);

@@ -719,6 +719,24 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 	flush_number(tx, out, num, fd->wt);
 }
 
+/*
+ * Empty the feature table for the next call.  Only the slots of this
+ * entry's features are cleared, found again by probing from each one's
+ * home: the table is far larger than a typical entry's feature count.
+ */
+static void
+table_empty(struct text *tx, const struct feat_list *out)
+{
+	size_t k, i, mask = tx->nslots - 1;
+
+	for (k = 0; k < out->n; k++) {
+		for (i = out->v[k].hash & mask; tx->slots[i] != k + 1;
+		     i = (i + 1) & mask)
+			;
+		tx->slots[i] = 0;
+	}
+}
+
 void
 text_features(struct text *tx, const char *title, const char *body,
     const char *lang, struct feat_list *out)
@@ -729,7 +747,6 @@ text_features(struct text *tx, const char *title, const char *body,
 	int si = stemmer_index(lang);
 
 	feat_list_clear(out);
-	memset(tx->slots, 0, tx->nslots * sizeof *tx->slots);
 	analyse_field(tx, title, si, &ftitle, out);
 	if (body != NULL && (title == NULL || strcmp(title, body) != 0))
 		analyse_field(tx, body, si, &fbody, out);
@@ -739,4 +756,5 @@ text_features(struct text *tx, const char *title, const char *body,
 		f.max_words = 0; /* body repeats the title: shingles only */
 		analyse_field(tx, body, si, &f, out);
 	}
+	table_empty(tx, out);
 }
