@@ -171,6 +171,12 @@ struct scored {
 	double acc, sw, se;
 };
 
+/* A term of the entry being placed, found by id: open addressing. */
+struct evslot {
+	uint32_t term1; /* term id + 1, 0 for an empty slot */
+	uint32_t i;	/* its index in the entry's vector */
+};
+
 struct clusterer {
 	struct cluster_opts o;
 	struct text *tx;
@@ -195,6 +201,9 @@ struct clusterer {
 	/* per-call scratch */
 	struct tw *ev;
 	uint32_t nev, capev;
+	struct evslot *evix; /* the terms of ev by id */
+	uint64_t *evbloom;   /* filter: eight bits per slot of evix */
+	uint32_t evbits;     /* evix has 1 << evbits slots */
 	double *acc;
 	uint32_t capacc;
 	uint32_t *touched, ntouched;
@@ -351,6 +360,8 @@ cluster_free(struct clusterer *c)
 	free(c->urls);
 	free(c->bands);
 	free(c->ev);
+	free(c->evix);
+	free(c->evbloom);
 	free(c->acc);
 	free(c->touched);
 	free(c->merged);
@@ -709,6 +720,53 @@ lang_bit(const char *lang)
 }
 
 /*
+ * The hash of a term id for the entry's index: its top evbits bits are the
+ * slot, its top evbits + 3 bits the bit of the filter.
+ */
+static uint32_t
+ev_hash(uint32_t term)
+{
+	return term * 0x9e3779b1u;
+}
+
+/*
+ * Index the entry's terms by id (an eighth of the slots full), with a
+ * filter of eight bits per slot: a story term whose bit is clear is not
+ * the entry's, which is the answer for most of them.
+ */
+static void
+ev_index(struct clusterer *c)
+{
+	uint32_t bits = 6, i, j, mask, h;
+
+	while ((1u << bits) < 8 * c->nev)
+		bits++;
+	if (bits > c->evbits) {
+		free(c->evix);
+		free(c->evbloom);
+		c->evix = xcalloc((size_t)1 << bits, sizeof *c->evix);
+		c->evbloom =
+		    xcalloc((size_t)1 << (bits + 3 - 6), sizeof *c->evbloom);
+		c->evbits = bits;
+	} else {
+		memset(c->evix, 0, ((size_t)1 << c->evbits) * sizeof *c->evix);
+		memset(c->evbloom, 0,
+		    ((size_t)1 << (c->evbits + 3 - 6)) * sizeof *c->evbloom);
+	}
+	mask = (1u << c->evbits) - 1;
+	for (i = 0; i < c->nev; i++) {
+		h = ev_hash(c->ev[i].term);
+		c->evbloom[h >> (32 - c->evbits - 3 + 6)] |=
+		    (uint64_t)1 << (h >> (32 - c->evbits - 3) & 63);
+		for (j = h >> (32 - c->evbits); c->evix[j].term1 != 0;
+		     j = (j + 1) & mask)
+			;
+		c->evix[j].term1 = c->ev[i].term + 1;
+		c->evix[j].i = i;
+	}
+}
+
+/*
  * Turn the features into the sorted vector c->ev with unit norm in each
  * space, counting the entry into the document frequencies.
  */
@@ -757,6 +815,7 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 	}
 	if (c->nev > 1)
 		qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
+	ev_index(c);
 }
 
 /* Cosines of two sorted vectors, given the second one's norms. */
@@ -781,6 +840,43 @@ cosines(const struct tw *a, uint32_t na, const struct tw *b, uint32_t nb,
 	}
 	*sw = bnorm > 0 ? w / bnorm : 0;
 	*se = benorm > 0 ? e / benorm : 0;
+}
+
+/*
+ * Cosines of the entry with a story, as cosines(c->ev, ..., s->v, ...)
+ * gives them, without the merge's unpredictable branches: a story is some
+ * ten times longer than an entry and shares few terms with it, so each of
+ * its terms is tested against the entry's filter, a branch that is nearly
+ * always not taken, and looked up only when it passes.  The products are
+ * summed in the same order (by term) as the merge sums them, so the result
+ * is the same to the last bit.
+ */
+static void
+cosines_entry(const struct clusterer *c, const struct story *s, double *sw,
+    double *se)
+{
+	uint32_t fshift = 32 - c->evbits - 3, mask = (1u << c->evbits) - 1;
+	double w = 0, e = 0;
+	uint32_t j, k, h;
+
+	for (j = 0; j < s->n; j++) {
+		h = ev_hash(s->v[j].term);
+		if (!((c->evbloom[h >> (fshift + 6)] >> (h >> fshift & 63)) &
+			1))
+			continue;
+		for (k = h >> (32 - c->evbits); c->evix[k].term1 != 0;
+		     k = (k + 1) & mask) {
+			if (c->evix[k].term1 == s->v[j].term + 1) {
+				const struct tw *a = &c->ev[c->evix[k].i];
+
+				w += (double)a->w * s->v[j].w;
+				e += (double)a->e * s->v[j].e;
+				break;
+			}
+		}
+	}
+	*sw = s->norm > 0 ? w / s->norm : 0;
+	*se = s->enorm > 0 ? e / s->enorm : 0;
 }
 
 /* MinHash signatures: one permutation, bins by the hash's top bits. */
@@ -1043,8 +1139,7 @@ gather(struct clusterer *c)
 	for (t = 0; t < c->ntop; t++) {
 		struct story *s = &c->st[c->top[t].slot];
 
-		cosines(c->ev, c->nev, s->v, s->n, s->norm, s->enorm,
-		    &c->top[t].sw, &c->top[t].se);
+		cosines_entry(c, s, &c->top[t].sw, &c->top[t].se);
 	}
 }
 
