@@ -74,14 +74,24 @@ static const struct {
 };
 #define NSTEMMERS (sizeof stemmers / sizeof stemmers[0])
 
+#define SLOT_BYTES 80 /* texts of a cached word kept inside its slot */
+
+/*
+ * One analysed word, 128 bytes: a hit reads one slot and nothing else.  The
+ * texts are the folded word (UTF-16, the key), then the 'w' term and the
+ * 'k' term, each with its kind in front and a NUL after; they live in in[]
+ * or, for the rare long word, in ext.
+ */
 struct cache_slot {
-	uint64_t hash;
-	UChar *key; /* folded word */
-	int32_t keylen;
-	int stem;	  /* stemmer index + 1, 0 for none */
-	char *word;	  /* 'w' term text (stemmed, Latin) */
-	char *name;	  /* name key text, "" when too short */
-	size_t latin_len; /* length of the unstemmed Latin form */
+	uint64_t hash;	       /* of the key, seeded with the stemmer */
+	uint64_t whash, khash; /* hash64() of the two term texts */
+	int32_t keylen;	       /* UTF-16 units of the key */
+	int16_t stem;	       /* stemmer index + 1, 0 for none */
+	bool used;
+	uint16_t latin_len;  /* length of the unstemmed Latin form */
+	uint16_t wlen, klen; /* of the word and the name key, "" is 0 */
+	char *ext;	     /* the texts when in[] is too small */
+	char in[SLOT_BYTES];
 };
 
 struct text {
@@ -191,11 +201,8 @@ text_free(struct text *tx)
 	for (i = 0; i < NSTEMMERS; i++)
 		if (tx->stem[i] != NULL)
 			sb_stemmer_delete(tx->stem[i]);
-	for (i = 0; i < CACHE_SLOTS; i++) {
-		free(tx->cache[i].key);
-		free(tx->cache[i].word);
-		free(tx->cache[i].name);
-	}
+	for (i = 0; i < CACHE_SLOTS; i++)
+		free(tx->cache[i].ext);
 	free(tx->cache);
 	free(tx->u16);
 	free(tx->slots);
@@ -276,15 +283,19 @@ latin_only(const UChar *s, int32_t n)
 	return true;
 }
 
-/* UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9]. */
-static char *
-to_latin(struct text *tx, const UChar *s, int32_t n)
+/*
+ * UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9].  The
+ * result goes to out, which holds LATIN_MAX + 1 bytes; returns its length.
+ */
+#define LATIN_MAX (WORD_MAX_UCHARS * 8)
+static size_t
+to_latin(struct text *tx, const UChar *s, int32_t n, char *out)
 {
-	UChar buf[WORD_MAX_UCHARS * 8];
+	UChar buf[LATIN_MAX];
 	UErrorCode st = U_ZERO_ERROR;
 	int32_t len = n, limit = n, i;
 	bool ascii = true;
-	char *out, *o;
+	char *o = out;
 
 	for (i = 0; i < n; i++)
 		if (s[i] >= 0x80)
@@ -299,7 +310,6 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 		if (U_FAILURE(st))
 			len = n; /* too long once transliterated: keep ASCII */
 	}
-	o = out = xmalloc((size_t)len + 1);
 	for (i = 0; i < len; i++) {
 		UChar c = buf[i];
 
@@ -313,7 +323,7 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 			*o++ = (char)c;
 	}
 	*o = '\0';
-	return out;
+	return (size_t)(o - out);
 }
 
 static struct sb_stemmer *
@@ -357,6 +367,26 @@ plain:
 	return n;
 }
 
+static const char *
+slot_texts(const struct cache_slot *c)
+{
+	return c->ext != NULL ? c->ext : c->in;
+}
+
+/* The 'w' term text of a cached word: kind, text, NUL. */
+static const char *
+slot_word(const struct cache_slot *c)
+{
+	return slot_texts(c) + (size_t)c->keylen * sizeof(UChar);
+}
+
+/* The 'k' term text of a cached word: kind, text, NUL. */
+static const char *
+slot_name(const struct cache_slot *c)
+{
+	return slot_word(c) + c->wlen + 2;
+}
+
 /* The cached analysis of one folded word. */
 static struct cache_slot *
 analyse(struct text *tx, int si, const UChar *w, int32_t n)
@@ -364,56 +394,58 @@ analyse(struct text *tx, int si, const UChar *w, int32_t n)
 	uint64_t h = hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
 	struct cache_slot *c = &tx->cache[h & (CACHE_SLOTS - 1)];
 	UChar stem[WORD_MAX_UCHARS * 2];
+	char word[LATIN_MAX + 2], latin[LATIN_MAX + 1], name[LATIN_MAX + 2];
+	size_t wlen, klen, need, keyb = (size_t)n * sizeof *w;
 	int32_t sn;
-	char *latin;
+	char *t;
 
-	if (c->key != NULL && c->hash == h && c->stem == si + 1 &&
-	    c->keylen == n && memcmp(c->key, w, (size_t)n * sizeof *w) == 0)
+	if (c->used && c->hash == h && c->stem == si + 1 && c->keylen == n &&
+	    memcmp(slot_texts(c), w, keyb) == 0)
 		return c;
-	free(c->key);
-	free(c->word);
-	free(c->name);
-	c->hash = h;
-	c->stem = si + 1;
-	c->keylen = n;
-	c->key = xmalloc((size_t)n * sizeof *w);
-	memcpy(c->key, w, (size_t)n * sizeof *w);
 	sn = stem_word(tx, si, w, n, stem,
 	    (int32_t)(sizeof stem / sizeof *stem));
-	c->word = to_latin(tx, stem, sn);
-	latin = to_latin(tx, w, n);
-	c->latin_len = strlen(latin);
-	c->name = xmalloc(c->latin_len + 1);
-	text_name_key(latin, c->name);
+	word[0] = TERM_WORD;
+	wlen = to_latin(tx, stem, sn, word + 1);
+	c->latin_len = (uint16_t)to_latin(tx, w, n, latin);
+	name[0] = TERM_KEY;
+	text_name_key(latin, name + 1);
+	klen = strlen(name + 1);
 	if (c->latin_len < 2 || (latin[0] >= '0' && latin[0] <= '9') ||
-	    strlen(c->name) < NAME_KEY_MIN)
-		c->name[0] = '\0'; /* too short, or "2023-yil": not a name */
-	free(latin);
+	    klen < NAME_KEY_MIN)
+		name[1] = '\0', klen = 0; /* too short, or "2023-yil" */
+	free(c->ext);
+	c->ext = NULL;
+	need = keyb + wlen + 2 + klen + 2;
+	t = need <= SLOT_BYTES ? c->in : (c->ext = xmalloc(need));
+	memcpy(t, w, keyb);
+	memcpy(t + keyb, word, wlen + 2);
+	memcpy(t + keyb + wlen + 2, name, klen + 2);
+	c->used = true;
+	c->hash = h;
+	c->stem = (int16_t)(si + 1);
+	c->keylen = n;
+	c->wlen = (uint16_t)wlen;
+	c->klen = (uint16_t)klen;
+	c->whash = hash64(word, wlen + 1, 0);
+	c->khash = hash64(name, klen + 1, 0);
 	return c;
 }
 
-/* Add weight to a term of the entry, creating it on first sight. */
+/*
+ * Add weight to a term of the entry, creating it on first sight.  t is the
+ * term text (kind, text, NUL), len the length of the text after the kind,
+ * h its hash64() with the NUL excluded.
+ */
 static void
-add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
-    double wt)
+add_feat(struct text *tx, struct feat_list *out, const char *t, size_t len,
+    uint64_t h, double wt)
 {
-	size_t len = strlen(s), i;
 	uint32_t *slot;
 	struct feat *f;
-	uint64_t h;
-	char *t;
+	size_t i;
 
 	if (len == 0)
 		return;
-	/* The text goes to the arena first; dropped again if known. */
-	if (out->alen + len + 2 > out->acap) {
-		out->acap = (out->alen + len + 2) * 2;
-		out->arena = xrealloc(out->arena, out->acap);
-	}
-	t = out->arena + out->alen;
-	t[0] = kind;
-	memcpy(t + 1, s, len + 1);
-	h = hash64(t, len + 1, 0);
 	for (i = h & (tx->nslots - 1);; i = (i + 1) & (tx->nslots - 1)) {
 		slot = &tx->slots[i];
 		if (*slot == 0)
@@ -430,12 +462,32 @@ add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
 		out->cap = out->cap ? out->cap * 2 : 64;
 		out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
 	}
+	if (out->alen + len + 2 > out->acap) {
+		out->acap = (out->alen + len + 2) * 2;
+		out->arena = xrealloc(out->arena, out->acap);
+	}
+	memcpy(out->arena + out->alen, t, len + 2);
 	f = &out->v[out->n++];
 	f->off = out->alen;
 	f->hash = h;
 	f->tf = wt;
 	out->alen += len + 2;
 	*slot = (uint32_t)out->n;
+}
+
+/* add_feat() for a term given as its kind and its text. */
+static void
+add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
+    double wt)
+{
+	char t[WORD_MAX_UCHARS * 4 + 4];
+	size_t len = strlen(s);
+
+	if (len == 0 || len + 2 > sizeof t)
+		return;
+	t[0] = kind;
+	memcpy(t + 1, s, len + 1);
+	add_feat(tx, out, t, len, hash64(t, len + 1, 0), wt);
 }
 
 static void
@@ -700,11 +752,11 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		if (!feats)
 			continue;
 		c = analyse(tx, si, fold, fn);
-		add_term(tx, out, TERM_WORD, c->word, fd->wt);
+		add_feat(tx, out, slot_word(c), c->wlen, c->whash, fd->wt);
 		U16_GET(w, 0, 0, n, c0);
 		cap = u_isupper(c0) || u_istitle(c0);
 		cased = u_hasBinaryProperty(c0, UCHAR_CASED);
-		if (c->name[0] == '\0')
+		if (c->klen == 0)
 			continue;
 		if (!cap && cased)
 			continue;
@@ -714,7 +766,7 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		     (words == 1 || sentence_start(tx->u16, start)
 			     ? FIRST_KEY_WEIGHT
 			     : 1);
-		add_term(tx, out, TERM_KEY, c->name, kw);
+		add_feat(tx, out, slot_name(c), c->klen, c->khash, kw);
 	}
 	flush_number(tx, out, num, fd->wt);
 }
