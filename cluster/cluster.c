@@ -1212,7 +1212,7 @@ explain(struct clusterer *c, const struct story *s, char *out, size_t size)
 	if (nb > 1)
 		qsort(best, (size_t)nb, sizeof *best, tw_by_weight);
 	for (k = 0; k < nb; k++) {
-		const char *t = c->terms.v[best[k].term].s;
+		const char *t = term_text(&c->terms.v[best[k].term]);
 		const char *mark = t[0] == TERM_KEY   ? "~"
 				   : t[0] == TERM_NUM ? "#"
 						      : "";

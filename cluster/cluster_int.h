@@ -106,16 +106,33 @@ struct post {
 	uint32_t gen;  /* the slot's generation when the posting was made */
 };
 
+#define TERM_INLINE 16 /* texts this long (NUL included) live in the term */
+
+/*
+ * 64 bytes.  Most texts are short and kept inside, so that comparing one
+ * while looking it up reads no other memory.
+ */
 struct term {
-	char *s;	   /* kind + text; NULL when the id is free */
-	uint64_t hash;	   /* hash64() of s */
-	uint32_t df;	   /* entries in the window that contain it */
-	uint32_t langs;	   /* languages it was seen in, one bit each */
-	uint32_t refs;	   /* open stories whose centroid holds it */
-	uint32_t next;	   /* hash chain, or free list; id + 1, 0 ends */
-	struct post *post; /* stories holding it, stale ones pruned lazily */
+	uint64_t hash;	/* hash64() of the text */
+	uint32_t size;	/* of the text with its NUL; 0 when the id is free */
+	uint32_t df;	/* entries in the window that contain it */
+	uint32_t langs; /* languages it was seen in, one bit each */
+	uint32_t refs;	/* open stories whose centroid holds it */
+	uint32_t next;	/* hash chain, or free list; id + 1, 0 ends */
 	uint32_t npost, cappost;
+	struct post *post; /* stories holding it, stale ones pruned lazily */
+	union {
+		char *heap;	      /* size > TERM_INLINE */
+		char in[TERM_INLINE]; /* size <= TERM_INLINE */
+	} s;			      /* kind + text + NUL */
 };
+
+/** The text of a term that is in use: kind + text. */
+static inline const char *
+term_text(const struct term *tm)
+{
+	return tm->size > TERM_INLINE ? tm->s.heap : tm->s.in;
+}
 
 struct terms {
 	struct term *v;
