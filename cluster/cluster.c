@@ -784,15 +784,14 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 	}
 	r->terms = xreallocarray(NULL, fl->n ? fl->n : 1, sizeof *r->terms);
 	r->nterms = (uint32_t)fl->n;
+	terms_intern_list(&c->terms, fl, r->terms);
 	for (i = 0; i < fl->n; i++) {
-		uint32_t id =
-		    terms_intern(&c->terms, feat_term(fl, i), fl->v[i].hash);
+		uint32_t id = r->terms[i];
 		struct term *tm = &c->terms.v[id];
 		double idf, w;
 
 		tm->df++;
 		tm->langs |= langbit;
-		r->terms[i] = id;
 		idf = log((n + 1) / (tm->df + 1)) + c->o.idf_base;
 		w = (1 + log(fl->v[i].tf)) * idf;
 		if (w < 0)

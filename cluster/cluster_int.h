@@ -90,6 +90,18 @@ void lang_table_free(struct lang_table *t);
 const char *lang_detect(const struct lang_table *t, const char *title,
     const char *body);
 
+/*
+ * Start loading memory that is read soon.  The term dictionary and the
+ * caches are far larger than the CPU's: looking up a hundred terms one by
+ * one waits for memory a hundred times, asking for all of them first waits
+ * about once.
+ */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 /** 64-bit FNV-1a. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
 
@@ -149,4 +161,13 @@ void terms_clear(struct terms *t);
 uint32_t terms_intern(struct terms *t, const char *s, uint64_t hash);
 /** Forget id when no window entry and no open story uses it any more. */
 void terms_maybe_release(struct terms *t, uint32_t id);
+/**
+ * terms_intern() for each feature of a list, in order.
+ *
+ * @param t    the dictionary
+ * @param fl   the features
+ * @param ids  filled with fl->n ids
+ */
+void terms_intern_list(struct terms *t, const struct feat_list *fl,
+    uint32_t *ids);
 void terms_post_add(struct terms *t, uint32_t id, uint32_t slot, uint32_t gen);

@@ -98,6 +98,23 @@ terms_intern(struct terms *t, const char *s, uint64_t hash)
 }
 
 void
+terms_intern_list(struct terms *t, const struct feat_list *fl, uint32_t *ids)
+{
+	size_t i;
+	uint32_t head;
+
+	/* Each lookup reads a bucket and then a term: ask for all the
+	 * buckets, then for the first term of each chain, then look up. */
+	for (i = 0; i < fl->n; i++)
+		PREFETCH(&t->buckets[bucket_of(t, fl->v[i].hash)]);
+	for (i = 0; i < fl->n; i++)
+		if ((head = t->buckets[bucket_of(t, fl->v[i].hash)]) != 0)
+			PREFETCH(&t->v[head - 1]);
+	for (i = 0; i < fl->n; i++)
+		ids[i] = terms_intern(t, feat_term(fl, i), fl->v[i].hash);
+}
+
+void
 terms_maybe_release(struct terms *t, uint32_t id)
 {
 	struct term *tm = &t->v[id];
