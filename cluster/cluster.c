@@ -698,10 +698,65 @@ expire(struct clusterer *c)
 
 /* Entry vectors. */
 
-static int
-feat_cmp_term(const void *a, const void *b)
+/*
+ * Sort a vector by term: what qsort() with tw_by_term() does, without a
+ * call per comparison.  Terms of one vector are distinct, so any correct
+ * sort gives the same order.  Quicksort, median of three, the smaller side
+ * first so that the stack stays shallow; short runs by insertion.
+ */
+static void
+tw_sort(struct tw *v, uint32_t n)
 {
-	return tw_by_term(a, b);
+	uint32_t lo = 0, hi = n, stack[2 * 32], sp = 0, i, j;
+	struct tw x, t;
+
+	for (;;) {
+		while (hi - lo > 16) {
+			uint32_t m = lo + (hi - lo) / 2, a = lo, b = hi - 1;
+
+			/* The median of three goes to lo as the pivot. */
+			if (v[m].term < v[a].term)
+				t = v[m], v[m] = v[a], v[a] = t;
+			if (v[b].term < v[m].term)
+				t = v[b], v[b] = v[m], v[m] = t;
+			if (v[m].term < v[a].term)
+				t = v[m], v[m] = v[a], v[a] = t;
+			t = v[lo], v[lo] = v[m], v[m] = t;
+			x = v[lo];
+			i = lo;
+			j = hi;
+			for (;;) {
+				while (v[++i].term < x.term)
+					;
+				while (x.term < v[--j].term)
+					;
+				if (i >= j)
+					break;
+				t = v[i], v[i] = v[j], v[j] = t;
+			}
+			v[lo] = v[j];
+			v[j] = x;
+			if (j - lo < hi - j - 1) {
+				stack[sp++] = j + 1;
+				stack[sp++] = hi;
+				hi = j;
+			} else {
+				stack[sp++] = lo;
+				stack[sp++] = j;
+				lo = j + 1;
+			}
+		}
+		for (i = lo + 1; i < hi; i++) {
+			x = v[i];
+			for (j = i; j > lo && x.term < v[j - 1].term; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		if (sp == 0)
+			break;
+		hi = stack[--sp];
+		lo = stack[--sp];
+	}
 }
 
 /* One bit per language (primary subtag), 0 when unknown. */
@@ -812,8 +867,7 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 		c->ev[i].w = (float)(c->ev[i].w / nw);
 		c->ev[i].e = (float)(c->ev[i].e / ne);
 	}
-	if (c->nev > 1)
-		qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
+	tw_sort(c->ev, c->nev);
 	ev_index(c);
 }
 
