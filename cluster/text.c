@@ -571,7 +571,7 @@ is_number(const UChar *w, int32_t n, int32_t status)
 		return true;
 	for (i = 0; i < n;) {
 		U16_NEXT(w, i, n, c);
-		if (u_charDigitValue(c) < 0)
+		if (c < 0x80 ? c < '0' || c > '9' : u_charDigitValue(c) < 0)
 			return false;
 	}
 	return true;
@@ -754,8 +754,13 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		c = analyse(tx, si, fold, fn);
 		add_feat(tx, out, slot_word(c), c->wlen, c->whash, fd->wt);
 		U16_GET(w, 0, 0, n, c0);
-		cap = u_isupper(c0) || u_istitle(c0);
-		cased = u_hasBinaryProperty(c0, UCHAR_CASED);
+		if (c0 < 0x80) { /* what ICU says of ASCII, without asking */
+			cap = c0 >= 'A' && c0 <= 'Z';
+			cased = cap || (c0 >= 'a' && c0 <= 'z');
+		} else {
+			cap = u_isupper(c0) || u_istitle(c0);
+			cased = u_hasBinaryProperty(c0, UCHAR_CASED);
+		}
 		if (c->klen == 0)
 			continue;
 		if (!cap && cased)
