@@ -208,6 +208,7 @@ struct clusterer {
 	uint32_t capacc;
 	uint32_t *touched, ntouched;
 	struct scored top[TOP_CANDIDATES];
+	uint64_t bandkey[SIG_BANDS]; /* band_key() of the entry's bands */
 	int ntop;
 	uint64_t *merged;
 	size_t nmerged, capmerged;
@@ -1052,9 +1053,9 @@ static struct rent *
 find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
     uint64_t idkey, uint64_t urlkey, enum cluster_reason *why)
 {
-	struct rent *p, *best = NULL;
+	struct rent *p, *best = NULL, *seen[SIG_BANDS];
 	double bs = 0, s;
-	int b;
+	int b, nseen = 0, k;
 
 	if (idkey != 0 && (p = dup_lookup(c, c->ids, idkey)) != NULL) {
 		*why = CLUSTER_SAME_ID;
@@ -1067,10 +1068,21 @@ find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
 	(void)e;
 	if (!r->has_sig)
 		return NULL;
+	/* The band table is large and each band a miss: ask for all of
+	 * them at once. */
+	for (b = 0; b < SIG_BANDS; b++)
+		PREFETCH(dup_slot(c->bands, c->bandkey[b]));
 	for (b = 0; b < SIG_BANDS; b++) {
-		p = dup_lookup(c, c->bands, band_key(r->sig, b));
+		p = dup_lookup(c, c->bands, c->bandkey[b]);
 		if (p == NULL || !p->has_sig || p == r)
 			continue;
+		/* An entry found by several bands scores the same each
+		 * time: once is enough. */
+		for (k = 0; k < nseen && seen[k] != p; k++)
+			;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = p;
 		s = sig_similarity(r, p);
 		if (s > bs) {
 			bs = s;
@@ -1151,6 +1163,13 @@ gather(struct clusterer *c)
 		struct term *tm = &c->terms.v[c->ev[i].term];
 		double x = c->ev[i].w + c->ev[i].e;
 
+		if (tm->npost <= POST_SKIP && x > 0 && x >= cut)
+			PREFETCH(tm->post);
+	}
+	for (i = 0; i < c->nev; i++) {
+		struct term *tm = &c->terms.v[c->ev[i].term];
+		double x = c->ev[i].w + c->ev[i].e;
+
 		if (tm->npost > POST_SKIP || !(x > 0) || x < cut)
 			continue;
 		for (k = 0; k < tm->npost;) {
@@ -1189,6 +1208,8 @@ gather(struct clusterer *c)
 				if (c->top[t].acc < c->top[m].acc)
 					m = t;
 	}
+	for (t = 0; t < c->ntop; t++)
+		PREFETCH(c->st[c->top[t].slot].v);
 	for (t = 0; t < c->ntop; t++) {
 		struct story *s = &c->st[c->top[t].slot];
 
@@ -1342,6 +1363,7 @@ static struct rent *
 take_entry(struct clusterer *c, const struct cluster_entry *e)
 {
 	struct rent *r;
+	int b;
 
 	if (e->time > c->now)
 		c->now = e->time;
@@ -1357,6 +1379,9 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	c->cur_time = r->time;
 	build_vector(c, r, c->cur_lang);
 	r->has_sig = signature(&c->fl, r->sig, r->sigmask);
+	if (r->has_sig)
+		for (b = 0; b < SIG_BANDS; b++)
+			c->bandkey[b] = band_key(r->sig, b);
 	return r;
 }
 
@@ -1372,7 +1397,7 @@ record_keys(struct clusterer *c, struct rent *r, uint64_t idkey,
 		dup_record(c->urls, urlkey, r->seq);
 	if (r->has_sig)
 		for (b = 0; b < SIG_BANDS; b++)
-			dup_record(c->bands, band_key(r->sig, b), r->seq);
+			dup_record(c->bands, c->bandkey[b], r->seq);
 }
 
 static void
@@ -1401,6 +1426,9 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 	bool names;
 	int t;
 
+	/* Wanted after the text is analysed: fetched meanwhile. */
+	PREFETCH(dup_slot(c->ids, idkey));
+	PREFETCH(dup_slot(c->urls, urlkey));
 	memset(out, 0, sizeof *out);
 	c->nmerged = 0;
 	r = take_entry(c, e);
