@@ -34,6 +34,7 @@
 #define FIRST_KEY_WEIGHT 0.5   /* a capital may only start the sentence */
 #define UNCASED_KEY_MIN 3      /* shortest uncased-script key kept */
 #define NAME_KEY_MIN 2	       /* consonants in the shortest name key */
+#define FOLD_MAX (WORD_MAX_UCHARS * 3) /* room for the case fold of a word */
 
 /* Language tags with a Snowball stemmer; Malay stems as Indonesian. */
 static const struct {
@@ -94,6 +95,16 @@ struct cache_slot {
 	char in[SLOT_BYTES];
 };
 
+/* A word of a field, as the first pass over the field found it. */
+struct token {
+	int32_t start, end; /* in tx->u16 */
+	int32_t status;	    /* the break iterator's rule status */
+	int32_t woff, wn;   /* the word after elision, in tx->u16 */
+	int32_t foff, fn;   /* its case fold in tx->fold; fn < 0: none */
+	bool number;
+	uint64_t hash; /* word_hash() of the fold, when it makes features */
+};
+
 struct text {
 	UBreakIterator *brk;
 	UTransliterator *latin;	      /* Any-Latin; Latin-ASCII */
@@ -103,6 +114,9 @@ struct text {
 	struct cache_slot *cache;
 	UChar *u16; /* field converted to UTF-16 */
 	int32_t u16cap;
+	struct token *tok; /* the words of the field, SHINGLE_MAX_WORDS */
+	UChar *fold;	   /* their case folds, one after another */
+	int32_t foldcap;
 	/* per-call feature table: open addressing over out->v */
 	uint32_t *slots;
 	size_t nslots;
@@ -183,6 +197,7 @@ text_new(void)
 	if (U_FAILURE(st))
 		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
 	tx->cache = xcalloc(CACHE_SLOTS, sizeof *tx->cache);
+	tx->tok = xreallocarray(NULL, SHINGLE_MAX_WORDS, sizeof *tx->tok);
 	tx->nslots = 4096;
 	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
 	return tx;
@@ -205,6 +220,8 @@ text_free(struct text *tx)
 		free(tx->cache[i].ext);
 	free(tx->cache);
 	free(tx->u16);
+	free(tx->tok);
+	free(tx->fold);
 	free(tx->slots);
 	free(tx);
 }
@@ -387,11 +404,17 @@ slot_name(const struct cache_slot *c)
 	return slot_word(c) + c->wlen + 2;
 }
 
-/* The cached analysis of one folded word. */
-static struct cache_slot *
-analyse(struct text *tx, int si, const UChar *w, int32_t n)
+/* The cache's hash of a folded word for stemmer si. */
+static uint64_t
+word_hash(int si, const UChar *w, int32_t n)
 {
-	uint64_t h = hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
+	return hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
+}
+
+/* The cached analysis of one folded word, whose word_hash() is h. */
+static struct cache_slot *
+analyse(struct text *tx, int si, const UChar *w, int32_t n, uint64_t h)
+{
 	struct cache_slot *c = &tx->cache[h & (CACHE_SLOTS - 1)];
 	UChar stem[WORD_MAX_UCHARS * 2];
 	char word[LATIN_MAX + 2], latin[LATIN_MAX + 1], name[LATIN_MAX + 2];
@@ -671,14 +694,73 @@ struct field {
 	bool shingles; /* also hash word triples */
 };
 
+/*
+ * The words of a field into tx->tok, up to the last one that
+ * analyse_field() reads, each folded, and the cache slots of those that
+ * make features fetched: the cache is far larger than the CPU's, and the
+ * break iterator's work on the next words hides the wait.
+ */
+static int32_t
+find_words(struct text *tx, int32_t len, int si, const struct field *fd)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t start, end, words = 0, ntok = 0, flen = 0;
+
+	ubrk_setText(tx->brk, tx->u16, len, &st);
+	if (U_FAILURE(st))
+		return 0;
+	start = ubrk_first(tx->brk);
+	for (end = ubrk_next(tx->brk); end != UBRK_DONE;
+	     start = end, end = ubrk_next(tx->brk)) {
+		int32_t status = ubrk_getRuleStatus(tx->brk), n = end - start;
+		const UChar *w = tx->u16 + start;
+		struct token *tk;
+
+		if (status < UBRK_WORD_NONE_LIMIT || n > WORD_MAX_UCHARS)
+			continue;
+		words++;
+		if (words > fd->max_words && !fd->shingles)
+			break;
+		if (words > SHINGLE_MAX_WORDS)
+			break;
+		tk = &tx->tok[ntok++];
+		tk->start = start;
+		tk->end = end;
+		tk->status = status;
+		tk->fn = -1;
+		tk->number = is_number(w, n, status);
+		if (tk->number)
+			continue;
+		elide(&w, &n);
+		tk->woff = (int32_t)(w - tx->u16);
+		tk->wn = n;
+		if (tx->foldcap - flen < FOLD_MAX) {
+			tx->foldcap = 2 * tx->foldcap + FOLD_MAX;
+			tx->fold = xreallocarray(tx->fold, (size_t)tx->foldcap,
+			    sizeof *tx->fold);
+		}
+		tk->fn = fold_word(w, n, tx->fold + flen, FOLD_MAX);
+		if (tk->fn < 0 || tk->fn > WORD_MAX_UCHARS * 2) {
+			tk->fn = -1;
+			continue;
+		}
+		tk->foff = flen;
+		flen += tk->fn;
+		if (words <= fd->max_words) {
+			tk->hash = word_hash(si, tx->fold + tk->foff, tk->fn);
+			PREFETCH(&tx->cache[tk->hash & (CACHE_SLOTS - 1)]);
+		}
+	}
+	return ntok;
+}
+
 static void
 analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
     struct feat_list *out)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	int32_t len = 0, start, end, words = 0;
+	int32_t len = 0, words = 0, ntok, k;
 	uint64_t h1 = 0, h2 = 0;
-	UChar fold[WORD_MAX_UCHARS * 3];
 	char num[WORD_MAX_UCHARS * 4 + 2] = "";
 	int32_t prev_end = -2;
 
@@ -694,30 +776,20 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		len = tx->u16cap; /* a field this long: its start is enough */
 	else if (U_FAILURE(st))
 		return;
-	st = U_ZERO_ERROR;
-	ubrk_setText(tx->brk, tx->u16, len, &st);
-	if (U_FAILURE(st))
-		return;
-	start = ubrk_first(tx->brk);
-	for (end = ubrk_next(tx->brk); end != UBRK_DONE;
-	     start = end, end = ubrk_next(tx->brk)) {
-		int32_t status = ubrk_getRuleStatus(tx->brk), n = end - start;
-		const UChar *w = tx->u16 + start;
+	ntok = find_words(tx, len, si, fd);
+	for (k = 0; k < ntok; k++) {
+		const struct token *tk = &tx->tok[k];
+		int32_t start = tk->start, end = tk->end, n = end - start;
+		const UChar *w = tx->u16 + start, *fold;
 		struct cache_slot *c;
 		int32_t fn;
 		UChar32 c0;
 		bool cap, cased, feats;
 		double kw;
 
-		if (status < UBRK_WORD_NONE_LIMIT || n > WORD_MAX_UCHARS)
-			continue;
 		words++;
 		feats = words <= fd->max_words;
-		if (!feats && !fd->shingles)
-			break;
-		if (words > SHINGLE_MAX_WORDS)
-			break;
-		if (is_number(w, n, status)) {
+		if (tk->number) {
 			size_t pl = strlen(num);
 
 			if (!feats)
@@ -736,11 +808,12 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 			continue;
 		}
 		flush_number(tx, out, num, fd->wt);
-		elide(&w, &n);
-		fn = fold_word(w, n, fold,
-		    (int32_t)(sizeof fold / sizeof *fold));
-		if (fn < 0 || fn > WORD_MAX_UCHARS * 2)
+		if (tk->fn < 0)
 			continue;
+		w = tx->u16 + tk->woff;
+		n = tk->wn;
+		fold = tx->fold + tk->foff;
+		fn = tk->fn;
 		if (fd->shingles) {
 			uint64_t h = hash64(fold, (size_t)fn * sizeof *fold, 0);
 
@@ -751,7 +824,7 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		}
 		if (!feats)
 			continue;
-		c = analyse(tx, si, fold, fn);
+		c = analyse(tx, si, fold, fn, tk->hash);
 		add_feat(tx, out, slot_word(c), c->wlen, c->whash, fd->wt);
 		U16_GET(w, 0, 0, n, c0);
 		if (c0 < 0x80) { /* what ICU says of ASCII, without asking */
