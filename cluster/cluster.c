@@ -203,7 +203,8 @@ struct clusterer {
 	uint32_t nev, capev;
 	struct evslot *evix; /* the terms of ev by id */
 	uint64_t *evbloom;   /* filter: eight bits per slot of evix */
-	uint32_t evbits;     /* evix has 1 << evbits slots */
+	uint32_t evbits;     /* evix has 1 << evbits slots in use */
+	uint32_t evcapbits;  /* and room for 1 << evcapbits */
 	double *acc;
 	uint32_t capacc;
 	uint32_t *touched, ntouched;
@@ -797,18 +798,21 @@ ev_index(struct clusterer *c)
 
 	while ((1u << bits) < 8 * c->nev)
 		bits++;
-	if (bits > c->evbits) {
+	/* Sized for this entry, not the largest so far: it is cleared for
+	 * every entry. */
+	if (bits > c->evcapbits) {
 		free(c->evix);
 		free(c->evbloom);
-		c->evix = xcalloc((size_t)1 << bits, sizeof *c->evix);
-		c->evbloom =
-		    xcalloc((size_t)1 << (bits + 3 - 6), sizeof *c->evbloom);
-		c->evbits = bits;
-	} else {
-		memset(c->evix, 0, ((size_t)1 << c->evbits) * sizeof *c->evix);
-		memset(c->evbloom, 0,
-		    ((size_t)1 << (c->evbits + 3 - 6)) * sizeof *c->evbloom);
+		c->evix =
+		    xreallocarray(NULL, (size_t)1 << bits, sizeof *c->evix);
+		c->evbloom = xreallocarray(NULL, (size_t)1 << (bits + 3 - 6),
+		    sizeof *c->evbloom);
+		c->evcapbits = bits;
 	}
+	c->evbits = bits;
+	memset(c->evix, 0, ((size_t)1 << bits) * sizeof *c->evix);
+	memset(c->evbloom, 0,
+	    ((size_t)1 << (bits + 3 - 6)) * sizeof *c->evbloom);
 	mask = (1u << c->evbits) - 1;
 	for (i = 0; i < c->nev; i++) {
 		h = ev_hash(c->ev[i].term);
