@@ -213,6 +213,8 @@ struct clusterer {
 	int ntop;
 	uint64_t *merged;
 	size_t nmerged, capmerged;
+	struct tw *tmp; /* for sorting a centroid */
+	uint32_t captmp;
 };
 
 /* The uint64 map. */
@@ -367,6 +369,7 @@ cluster_free(struct clusterer *c)
 	free(c->acc);
 	free(c->touched);
 	free(c->merged);
+	free(c->tmp);
 	free(c);
 }
 
@@ -478,12 +481,29 @@ tw_by_weight(const void *a, const void *b)
 	return (x->w < y->w) - (x->w > y->w);
 }
 
-static int
-tw_by_term(const void *a, const void *b)
-{
-	const struct tw *x = a, *y = b;
+static void tw_sort(struct tw *v, uint32_t n);
 
-	return (x->term > y->term) - (x->term < y->term);
+/*
+ * Sort a vector by falling weight, keeping the order of equal weights: a
+ * merge sort, which is what glibc's qsort() does for arrays this size, so
+ * that the terms kept at a tie are the same.  tmp holds n terms.
+ */
+static void
+tw_sort_weight(struct tw *v, uint32_t n, struct tw *tmp)
+{
+	uint32_t w, lo, mid, hi, i, j, k;
+
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo + w < n; lo += 2 * w) {
+			mid = lo + w;
+			hi = mid + w < n ? mid + w : n;
+			for (i = lo, j = mid, k = 0; i < mid && j < hi;)
+				tmp[k++] = v[j].w > v[i].w ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			memcpy(v + lo, tmp, (size_t)(j - lo) * sizeof *v);
+		}
+	}
 }
 
 /* Keep the heaviest terms of a centroid that has grown too large. */
@@ -492,7 +512,11 @@ story_prune(struct clusterer *c, struct story *s)
 {
 	uint32_t i;
 
-	qsort(s->v, s->n, sizeof *s->v, tw_by_weight);
+	if (c->captmp < s->n) {
+		c->captmp = s->n;
+		c->tmp = xreallocarray(c->tmp, c->captmp, sizeof *c->tmp);
+	}
+	tw_sort_weight(s->v, s->n, c->tmp);
 	for (i = STORY_MAX_TERMS; i < s->n; i++) {
 		struct term *tm = &c->terms.v[s->v[i].term];
 
@@ -500,7 +524,7 @@ story_prune(struct clusterer *c, struct story *s)
 		terms_maybe_release(&c->terms, s->v[i].term);
 	}
 	s->n = STORY_MAX_TERMS;
-	qsort(s->v, s->n, sizeof *s->v, tw_by_term);
+	tw_sort(s->v, s->n);
 }
 
 /*
@@ -701,10 +725,11 @@ expire(struct clusterer *c)
 /* Entry vectors. */
 
 /*
- * Sort a vector by term: what qsort() with tw_by_term() does, without a
- * call per comparison.  Terms of one vector are distinct, so any correct
- * sort gives the same order.  Quicksort, median of three, the smaller side
- * first so that the stack stays shallow; short runs by insertion.
+ * Sort a vector by term: what qsort() with a comparison by term does,
+ * without a call per comparison.  Terms of one vector are distinct, so any
+ * correct sort gives the same order.  Quicksort, median of three, the
+ * smaller side first so that the stack stays shallow; short runs by
+ * insertion.
  */
 static void
 tw_sort(struct tw *v, uint32_t n)
