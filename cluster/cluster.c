@@ -184,6 +184,12 @@ struct scored {
 	double acc, sw, se;
 };
 
+/* A term of the entry being placed, found by id: open addressing. */
+struct evslot {
+	uint32_t term1; /* term id + 1, 0 for an empty slot */
+	uint32_t i;	/* its index in the entry's vector */
+};
+
 struct clusterer {
 	struct cluster_opts o;
 	struct text *tx;
@@ -208,13 +214,20 @@ struct clusterer {
 	/* per-call scratch */
 	struct tw *ev;
 	uint32_t nev, capev;
+	struct evslot *evix; /* the terms of ev by id */
+	uint64_t *evbloom;   /* filter: eight bits per slot of evix */
+	uint32_t evbits;     /* evix has 1 << evbits slots in use */
+	uint32_t evcapbits;  /* and room for 1 << evcapbits */
 	double *acc;
 	uint32_t capacc;
 	uint32_t *touched, ntouched;
 	struct scored top[TOP_CANDIDATES];
+	uint64_t bandkey[SIG_BANDS]; /* band_key() of the entry's bands */
 	int ntop;
 	uint64_t *merged;
 	size_t nmerged, capmerged;
+	struct tw *tmp; /* for sorting a centroid */
+	uint32_t captmp;
 };
 
 /* The uint64 map. */
@@ -364,9 +377,12 @@ cluster_free(struct clusterer *c)
 	free(c->urls);
 	free(c->bands);
 	free(c->ev);
+	free(c->evix);
+	free(c->evbloom);
 	free(c->acc);
 	free(c->touched);
 	free(c->merged);
+	free(c->tmp);
 	free(c);
 }
 
@@ -478,12 +494,29 @@ tw_by_weight(const void *a, const void *b)
 	return (x->w < y->w) - (x->w > y->w);
 }
 
-static int
-tw_by_term(const void *a, const void *b)
-{
-	const struct tw *x = a, *y = b;
+static void tw_sort(struct tw *v, uint32_t n);
 
-	return (x->term > y->term) - (x->term < y->term);
+/*
+ * Sort a vector by falling weight, keeping the order of equal weights: a
+ * merge sort, which is what glibc's qsort() does for arrays this size, so
+ * that the terms kept at a tie are the same.  tmp holds n terms.
+ */
+static void
+tw_sort_weight(struct tw *v, uint32_t n, struct tw *tmp)
+{
+	uint32_t w, lo, mid, hi, i, j, k;
+
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo + w < n; lo += 2 * w) {
+			mid = lo + w;
+			hi = mid + w < n ? mid + w : n;
+			for (i = lo, j = mid, k = 0; i < mid && j < hi;)
+				tmp[k++] = v[j].w > v[i].w ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			memcpy(v + lo, tmp, (size_t)(j - lo) * sizeof *v);
+		}
+	}
 }
 
 /* Keep the heaviest terms of a centroid that has grown too large. */
@@ -492,7 +525,11 @@ story_prune(struct clusterer *c, struct story *s)
 {
 	uint32_t i;
 
-	qsort(s->v, s->n, sizeof *s->v, tw_by_weight);
+	if (c->captmp < s->n) {
+		c->captmp = s->n;
+		c->tmp = xreallocarray(c->tmp, c->captmp, sizeof *c->tmp);
+	}
+	tw_sort_weight(s->v, s->n, c->tmp);
 	for (i = STORY_MAX_TERMS; i < s->n; i++) {
 		struct term *tm = &c->terms.v[s->v[i].term];
 
@@ -500,7 +537,7 @@ story_prune(struct clusterer *c, struct story *s)
 		terms_maybe_release(&c->terms, s->v[i].term);
 	}
 	s->n = STORY_MAX_TERMS;
-	qsort(s->v, s->n, sizeof *s->v, tw_by_term);
+	tw_sort(s->v, s->n);
 }
 
 /*
@@ -723,10 +760,66 @@ expire(struct clusterer *c)
 
 /* Entry vectors. */
 
-static int
-feat_cmp_term(const void *a, const void *b)
+/*
+ * Sort a vector by term: what qsort() with a comparison by term does,
+ * without a call per comparison.  Terms of one vector are distinct, so any
+ * correct sort gives the same order.  Quicksort, median of three, the
+ * smaller side first so that the stack stays shallow; short runs by
+ * insertion.
+ */
+static void
+tw_sort(struct tw *v, uint32_t n)
 {
-	return tw_by_term(a, b);
+	uint32_t lo = 0, hi = n, stack[2 * 32], sp = 0, i, j;
+	struct tw x, t;
+
+	for (;;) {
+		while (hi - lo > 16) {
+			uint32_t m = lo + (hi - lo) / 2, a = lo, b = hi - 1;
+
+			/* The median of three goes to lo as the pivot. */
+			if (v[m].term < v[a].term)
+				t = v[m], v[m] = v[a], v[a] = t;
+			if (v[b].term < v[m].term)
+				t = v[b], v[b] = v[m], v[m] = t;
+			if (v[m].term < v[a].term)
+				t = v[m], v[m] = v[a], v[a] = t;
+			t = v[lo], v[lo] = v[m], v[m] = t;
+			x = v[lo];
+			i = lo;
+			j = hi;
+			for (;;) {
+				while (v[++i].term < x.term)
+					;
+				while (x.term < v[--j].term)
+					;
+				if (i >= j)
+					break;
+				t = v[i], v[i] = v[j], v[j] = t;
+			}
+			v[lo] = v[j];
+			v[j] = x;
+			if (j - lo < hi - j - 1) {
+				stack[sp++] = j + 1;
+				stack[sp++] = hi;
+				hi = j;
+			} else {
+				stack[sp++] = lo;
+				stack[sp++] = j;
+				lo = j + 1;
+			}
+		}
+		for (i = lo + 1; i < hi; i++) {
+			x = v[i];
+			for (j = i; j > lo && x.term < v[j - 1].term; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		if (sp == 0)
+			break;
+		hi = stack[--sp];
+		lo = stack[--sp];
+	}
 }
 
 /* One bit per language (primary subtag), 0 when unknown. */
@@ -742,6 +835,56 @@ lang_bit(const char *lang)
 	if (n == 0)
 		return 0;
 	return 1u << (hash64(lang, n, 0) % 32);
+}
+
+/*
+ * The hash of a term id for the entry's index: its top evbits bits are the
+ * slot, its top evbits + 3 bits the bit of the filter.
+ */
+static uint32_t
+ev_hash(uint32_t term)
+{
+	return term * 0x9e3779b1u;
+}
+
+/*
+ * Index the entry's terms by id (an eighth of the slots full), with a
+ * filter of eight bits per slot: a story term whose bit is clear is not
+ * the entry's, which is the answer for most of them.
+ */
+static void
+ev_index(struct clusterer *c)
+{
+	uint32_t bits = 6, i, j, mask, h;
+
+	while ((1u << bits) < 8 * c->nev)
+		bits++;
+	/* Sized for this entry, not the largest so far: it is cleared for
+	 * every entry. */
+	if (bits > c->evcapbits) {
+		free(c->evix);
+		free(c->evbloom);
+		c->evix =
+		    xreallocarray(NULL, (size_t)1 << bits, sizeof *c->evix);
+		c->evbloom = xreallocarray(NULL, (size_t)1 << (bits + 3 - 6),
+		    sizeof *c->evbloom);
+		c->evcapbits = bits;
+	}
+	c->evbits = bits;
+	memset(c->evix, 0, ((size_t)1 << bits) * sizeof *c->evix);
+	memset(c->evbloom, 0,
+	    ((size_t)1 << (bits + 3 - 6)) * sizeof *c->evbloom);
+	mask = (1u << c->evbits) - 1;
+	for (i = 0; i < c->nev; i++) {
+		h = ev_hash(c->ev[i].term);
+		c->evbloom[h >> (32 - c->evbits - 3 + 6)] |=
+		    (uint64_t)1 << (h >> (32 - c->evbits - 3) & 63);
+		for (j = h >> (32 - c->evbits); c->evix[j].term1 != 0;
+		     j = (j + 1) & mask)
+			;
+		c->evix[j].term1 = c->ev[i].term + 1;
+		c->evix[j].i = i;
+	}
 }
 
 /*
@@ -762,15 +905,14 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 	}
 	r->terms = xreallocarray(NULL, fl->n ? fl->n : 1, sizeof *r->terms);
 	r->nterms = (uint32_t)fl->n;
+	terms_intern_list(&c->terms, fl, r->terms);
 	for (i = 0; i < fl->n; i++) {
-		uint32_t id =
-		    terms_intern(&c->terms, feat_term(fl, i), fl->v[i].hash);
+		uint32_t id = r->terms[i];
 		struct term *tm = &c->terms.v[id];
 		double idf, w;
 
 		tm->df++;
 		tm->langs |= langbit;
-		r->terms[i] = id;
 		idf = log((n + 1) / (tm->df + 1)) + c->o.idf_base;
 		w = (1 + log(fl->v[i].tf)) * idf;
 		if (w < 0)
@@ -791,8 +933,8 @@ build_vector(struct clusterer *c, struct rent *r, const char *lang)
 		c->ev[i].w = (float)(c->ev[i].w / nw);
 		c->ev[i].e = (float)(c->ev[i].e / ne);
 	}
-	if (c->nev > 1)
-		qsort(c->ev, c->nev, sizeof *c->ev, feat_cmp_term);
+	tw_sort(c->ev, c->nev);
+	ev_index(c);
 }
 
 /* Cosines of two sorted vectors, given the second one's norms. */
@@ -817,6 +959,43 @@ cosines(const struct tw *a, uint32_t na, const struct tw *b, uint32_t nb,
 	}
 	*sw = bnorm > 0 ? w / bnorm : 0;
 	*se = benorm > 0 ? e / benorm : 0;
+}
+
+/*
+ * Cosines of the entry with a story, as cosines(c->ev, ..., s->v, ...)
+ * gives them, without the merge's unpredictable branches: a story is some
+ * ten times longer than an entry and shares few terms with it, so each of
+ * its terms is tested against the entry's filter, a branch that is nearly
+ * always not taken, and looked up only when it passes.  The products are
+ * summed in the same order (by term) as the merge sums them, so the result
+ * is the same to the last bit.
+ */
+static void
+cosines_entry(const struct clusterer *c, const struct story *s, double *sw,
+    double *se)
+{
+	uint32_t fshift = 32 - c->evbits - 3, mask = (1u << c->evbits) - 1;
+	double w = 0, e = 0;
+	uint32_t j, k, h;
+
+	for (j = 0; j < s->n; j++) {
+		h = ev_hash(s->v[j].term);
+		if (!((c->evbloom[h >> (fshift + 6)] >> (h >> fshift & 63)) &
+			1))
+			continue;
+		for (k = h >> (32 - c->evbits); c->evix[k].term1 != 0;
+		     k = (k + 1) & mask) {
+			if (c->evix[k].term1 == s->v[j].term + 1) {
+				const struct tw *a = &c->ev[c->evix[k].i];
+
+				w += (double)a->w * s->v[j].w;
+				e += (double)a->e * s->v[j].e;
+				break;
+			}
+		}
+	}
+	*sw = s->norm > 0 ? w / s->norm : 0;
+	*se = s->enorm > 0 ? e / s->enorm : 0;
 }
 
 /* MinHash signatures: one permutation, bins by the hash's top bits. */
@@ -939,9 +1118,9 @@ static struct rent *
 find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
     uint64_t idkey, uint64_t urlkey, enum cluster_reason *why)
 {
-	struct rent *p, *best = NULL;
+	struct rent *p, *best = NULL, *seen[SIG_BANDS];
 	double bs = 0, s;
-	int b;
+	int b, nseen = 0, k;
 
 	if (idkey != 0 && (p = dup_lookup(c, c->ids, idkey)) != NULL) {
 		*why = CLUSTER_SAME_ID;
@@ -954,10 +1133,21 @@ find_copy(struct clusterer *c, const struct cluster_entry *e, struct rent *r,
 	(void)e;
 	if (!r->has_sig)
 		return NULL;
+	/* The band table is large and each band a miss: ask for all of
+	 * them at once. */
+	for (b = 0; b < SIG_BANDS; b++)
+		PREFETCH(dup_slot(c->bands, c->bandkey[b]));
 	for (b = 0; b < SIG_BANDS; b++) {
-		p = dup_lookup(c, c->bands, band_key(r->sig, b));
+		p = dup_lookup(c, c->bands, c->bandkey[b]);
 		if (p == NULL || !p->has_sig || p == r)
 			continue;
+		/* An entry found by several bands scores the same each
+		 * time: once is enough. */
+		for (k = 0; k < nseen && seen[k] != p; k++)
+			;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = p;
 		s = sig_similarity(r, p);
 		if (s > bs) {
 			bs = s;
@@ -1020,8 +1210,10 @@ gather(struct clusterer *c)
 	double cut;
 	int t, m;
 
+	/* Sized by the slot array's capacity, which doubles: growing with
+	 * every new slot would clear the whole array at every new story. */
 	if (c->capacc < c->nst) {
-		c->capacc = c->nst;
+		c->capacc = c->capst;
 		c->acc = xreallocarray(c->acc, c->capacc, sizeof *c->acc);
 		c->touched =
 		    xreallocarray(c->touched, c->capacc, sizeof *c->touched);
@@ -1032,6 +1224,13 @@ gather(struct clusterer *c)
 	/* The heaviest terms find the candidates: a story that shares none
 	 * of them cannot come close to the thresholds. */
 	cut = probe_cut(c);
+	for (i = 0; i < c->nev; i++) {
+		struct term *tm = &c->terms.v[c->ev[i].term];
+		double x = c->ev[i].w + c->ev[i].e;
+
+		if (tm->npost <= POST_SKIP && x > 0 && x >= cut)
+			PREFETCH(tm->post);
+	}
 	for (i = 0; i < c->nev; i++) {
 		struct term *tm = &c->terms.v[c->ev[i].term];
 		double x = c->ev[i].w + c->ev[i].e;
@@ -1074,11 +1273,12 @@ gather(struct clusterer *c)
 				if (c->top[t].acc < c->top[m].acc)
 					m = t;
 	}
+	for (t = 0; t < c->ntop; t++)
+		PREFETCH(c->st[c->top[t].slot].v);
 	for (t = 0; t < c->ntop; t++) {
 		struct story *s = &c->st[c->top[t].slot];
 
-		cosines(c->ev, c->nev, s->v, s->n, s->norm, s->enorm,
-		    &c->top[t].sw, &c->top[t].se);
+		cosines_entry(c, s, &c->top[t].sw, &c->top[t].se);
 	}
 }
 
@@ -1151,7 +1351,7 @@ explain(struct clusterer *c, const struct story *s, char *out, size_t size)
 	if (nb > 1)
 		qsort(best, (size_t)nb, sizeof *best, tw_by_weight);
 	for (k = 0; k < nb; k++) {
-		const char *t = c->terms.v[best[k].term].s;
+		const char *t = term_text(&c->terms.v[best[k].term]);
 		const char *mark = t[0] == TERM_KEY   ? "~"
 				   : t[0] == TERM_NUM ? "#"
 						      : "";
@@ -1228,6 +1428,7 @@ static struct rent *
 take_entry(struct clusterer *c, const struct cluster_entry *e)
 {
 	struct rent *r;
+	int b;
 
 	if (e->time > c->now)
 		c->now = e->time;
@@ -1243,6 +1444,9 @@ take_entry(struct clusterer *c, const struct cluster_entry *e)
 	c->cur_time = r->time;
 	build_vector(c, r, c->cur_lang);
 	r->has_sig = signature(&c->fl, r->sig, r->sigmask);
+	if (r->has_sig)
+		for (b = 0; b < SIG_BANDS; b++)
+			c->bandkey[b] = band_key(r->sig, b);
 	return r;
 }
 
@@ -1277,7 +1481,7 @@ record_keys(struct clusterer *c, struct rent *r, uint64_t idkey,
 		dup_record(c->urls, urlkey, r->seq);
 	if (r->has_sig)
 		for (b = 0; b < SIG_BANDS; b++)
-			dup_record(c->bands, band_key(r->sig, b), r->seq);
+			dup_record(c->bands, c->bandkey[b], r->seq);
 }
 
 static void
@@ -1306,6 +1510,9 @@ cluster_add(struct clusterer *c, const struct cluster_entry *e,
 	bool names, backlog;
 	int t;
 
+	/* Wanted after the text is analysed: fetched meanwhile. */
+	PREFETCH(dup_slot(c->ids, idkey));
+	PREFETCH(dup_slot(c->urls, urlkey));
 	memset(out, 0, sizeof *out);
 	c->nmerged = 0;
 	r = take_entry(c, e);

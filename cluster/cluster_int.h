@@ -90,6 +90,18 @@ void lang_table_free(struct lang_table *t);
 const char *lang_detect(const struct lang_table *t, const char *title,
     const char *body);
 
+/*
+ * Start loading memory that is read soon.  The term dictionary and the
+ * caches are far larger than the CPU's: looking up a hundred terms one by
+ * one waits for memory a hundred times, asking for all of them first waits
+ * about once.
+ */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
 /** 64-bit FNV-1a. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
 
@@ -106,16 +118,33 @@ struct post {
 	uint32_t gen;  /* the slot's generation when the posting was made */
 };
 
+#define TERM_INLINE 16 /* texts this long (NUL included) live in the term */
+
+/*
+ * 64 bytes.  Most texts are short and kept inside, so that comparing one
+ * while looking it up reads no other memory.
+ */
 struct term {
-	char *s;	   /* kind + text; NULL when the id is free */
-	uint64_t hash;	   /* hash64() of s */
-	uint32_t df;	   /* entries in the window that contain it */
-	uint32_t langs;	   /* languages it was seen in, one bit each */
-	uint32_t refs;	   /* open stories whose centroid holds it */
-	uint32_t next;	   /* hash chain, or free list; id + 1, 0 ends */
-	struct post *post; /* stories holding it, stale ones pruned lazily */
+	uint64_t hash;	/* hash64() of the text */
+	uint32_t size;	/* of the text with its NUL; 0 when the id is free */
+	uint32_t df;	/* entries in the window that contain it */
+	uint32_t langs; /* languages it was seen in, one bit each */
+	uint32_t refs;	/* open stories whose centroid holds it */
+	uint32_t next;	/* hash chain, or free list; id + 1, 0 ends */
 	uint32_t npost, cappost;
+	struct post *post; /* stories holding it, stale ones pruned lazily */
+	union {
+		char *heap;	      /* size > TERM_INLINE */
+		char in[TERM_INLINE]; /* size <= TERM_INLINE */
+	} s;			      /* kind + text + NUL */
 };
+
+/** The text of a term that is in use: kind + text. */
+static inline const char *
+term_text(const struct term *tm)
+{
+	return tm->size > TERM_INLINE ? tm->s.heap : tm->s.in;
+}
 
 struct terms {
 	struct term *v;
@@ -132,4 +161,13 @@ void terms_clear(struct terms *t);
 uint32_t terms_intern(struct terms *t, const char *s, uint64_t hash);
 /** Forget id when no window entry and no open story uses it any more. */
 void terms_maybe_release(struct terms *t, uint32_t id);
+/**
+ * terms_intern() for each feature of a list, in order.
+ *
+ * @param t    the dictionary
+ * @param fl   the features
+ * @param ids  filled with fl->n ids
+ */
+void terms_intern_list(struct terms *t, const struct feat_list *fl,
+    uint32_t *ids);
 void terms_post_add(struct terms *t, uint32_t id, uint32_t slot, uint32_t gen);

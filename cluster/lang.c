@@ -64,10 +64,35 @@ struct fword {
 	uint32_t langs; /* bit i: latin_langs[i] uses it */
 };
 
+#define FWORD_SLOTS 1024 /* of the lookup table; a power of two */
+
 struct lang_table {
 	struct fword *v; /* sorted by w, each word once */
 	size_t n;
+	uint16_t slot[FWORD_SLOTS]; /* index in v + 1, 0 for empty */
 };
+
+static size_t
+fword_home(const char *w, size_t len)
+{
+	return hash64(w, len, 0) & (FWORD_SLOTS - 1);
+}
+
+/* The row of a word of len bytes, or NULL: open addressing over v. */
+static const struct fword *
+fword_find(const struct lang_table *t, const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = fword_home(w, len); t->slot[i] != 0;
+	     i = (i + 1) & (FWORD_SLOTS - 1)) {
+		const struct fword *f = &t->v[t->slot[i] - 1];
+
+		if (strncmp(f->w, w, len) == 0 && f->w[len] == '\0')
+			return f;
+	}
+	return NULL;
+}
 
 static int
 fword_cmp(const void *a, const void *b)
@@ -110,6 +135,12 @@ lang_table_new(void)
 			t->v[j++] = t->v[i];
 	}
 	t->n = j;
+	for (i = 0; i < t->n; i++) {
+		for (j = fword_home(t->v[i].w, strlen(t->v[i].w));
+		     t->slot[j] != 0; j = (j + 1) & (FWORD_SLOTS - 1))
+			;
+		t->slot[j] = (uint16_t)(i + 1);
+	}
 	return t;
 }
 
@@ -219,7 +250,18 @@ tally_text(const struct lang_table *t, const char *s, struct tally *ty,
 			c = ' ';
 			i++;
 		}
-		if (c >= 0 && u_isalpha(c)) {
+		if (c >= 0 && c < 0x80) {
+			/* ASCII, most of the text in many feeds: letters are
+			 * Latin, as ICU would say. */
+			if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+				ty->latin++;
+				if (wn + 1 < sizeof(w))
+					w[wn++] = (char)(c | 0x20);
+				else
+					wn = sizeof(w);
+				continue;
+			}
+		} else if (c >= 0 && u_isalpha(c)) {
 			count_script(ty, c);
 			c = u_tolower(c);
 			if (wn + U8_LENGTH(c) < sizeof(w)) {
@@ -230,13 +272,9 @@ tally_text(const struct lang_table *t, const char *s, struct tally *ty,
 			continue;
 		}
 		if (wn > 0 && wn < sizeof(w)) {
-			struct fword key, *hit;
+			const struct fword *hit = fword_find(t, w, wn);
 			size_t k;
 
-			memset(&key, 0, sizeof(key));
-			memcpy(key.w, w, wn);
-			hit =
-			    bsearch(&key, t->v, t->n, sizeof(*t->v), fword_cmp);
 			for (k = 0; hit != NULL && k < NLATIN; k++)
 				if (hit->langs & (1u << k))
 					ty->hits[k]++;

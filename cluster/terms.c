@@ -25,7 +25,8 @@ terms_clear(struct terms *t)
 	uint32_t i;
 
 	for (i = 0; i < t->n; i++) {
-		free(t->v[i].s);
+		if (t->v[i].size > TERM_INLINE)
+			free(t->v[i].s.heap);
 		free(t->v[i].post);
 	}
 	free(t->v);
@@ -48,7 +49,7 @@ rehash(struct terms *t)
 	t->nbuckets *= 2;
 	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
 	for (i = 0; i < t->n; i++) {
-		if (t->v[i].s == NULL)
+		if (t->v[i].size == 0)
 			continue;
 		b = bucket_of(t, t->v[i].hash);
 		t->v[i].next = t->buckets[b];
@@ -60,11 +61,15 @@ uint32_t
 terms_intern(struct terms *t, const char *s, uint64_t hash)
 {
 	uint32_t b = bucket_of(t, hash), i, id;
+	size_t size = strlen(s) + 1;
 	struct term *tm;
 
-	for (i = t->buckets[b]; i != 0; i = t->v[i - 1].next)
-		if (t->v[i - 1].hash == hash && strcmp(t->v[i - 1].s, s) == 0)
+	for (i = t->buckets[b]; i != 0; i = t->v[i - 1].next) {
+		tm = &t->v[i - 1];
+		if (tm->hash == hash && tm->size == size &&
+		    memcmp(term_text(tm), s, size) == 0)
 			return i - 1;
+	}
 	if (t->free_head != 0) {
 		id = t->free_head - 1;
 		t->free_head = t->v[id].next;
@@ -77,7 +82,11 @@ terms_intern(struct terms *t, const char *s, uint64_t hash)
 		memset(&t->v[id], 0, sizeof t->v[id]);
 	}
 	tm = &t->v[id];
-	tm->s = xstrdup(s);
+	tm->size = (uint32_t)size;
+	if (size > TERM_INLINE)
+		tm->s.heap = xstrdup(s);
+	else
+		memcpy(tm->s.in, s, size);
 	tm->hash = hash;
 	tm->df = tm->refs = tm->langs = 0;
 	tm->npost = 0;
@@ -89,12 +98,29 @@ terms_intern(struct terms *t, const char *s, uint64_t hash)
 }
 
 void
+terms_intern_list(struct terms *t, const struct feat_list *fl, uint32_t *ids)
+{
+	size_t i;
+	uint32_t head;
+
+	/* Each lookup reads a bucket and then a term: ask for all the
+	 * buckets, then for the first term of each chain, then look up. */
+	for (i = 0; i < fl->n; i++)
+		PREFETCH(&t->buckets[bucket_of(t, fl->v[i].hash)]);
+	for (i = 0; i < fl->n; i++)
+		if ((head = t->buckets[bucket_of(t, fl->v[i].hash)]) != 0)
+			PREFETCH(&t->v[head - 1]);
+	for (i = 0; i < fl->n; i++)
+		ids[i] = terms_intern(t, feat_term(fl, i), fl->v[i].hash);
+}
+
+void
 terms_maybe_release(struct terms *t, uint32_t id)
 {
 	struct term *tm = &t->v[id];
 	uint32_t b, *p;
 
-	if (tm->s == NULL || tm->df > 0 || tm->refs > 0)
+	if (tm->size == 0 || tm->df > 0 || tm->refs > 0)
 		return;
 	b = bucket_of(t, tm->hash);
 	for (p = &t->buckets[b]; *p != 0; p = &t->v[*p - 1].next) {
@@ -103,8 +129,9 @@ terms_maybe_release(struct terms *t, uint32_t id)
 			break;
 		}
 	}
-	free(tm->s);
-	tm->s = NULL;
+	if (tm->size > TERM_INLINE)
+		free(tm->s.heap);
+	tm->size = 0;
 	free(tm->post);
 	tm->post = NULL;
 	tm->npost = tm->cappost = 0;

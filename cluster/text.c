@@ -34,6 +34,7 @@
 #define FIRST_KEY_WEIGHT 0.5   /* a capital may only start the sentence */
 #define UNCASED_KEY_MIN 3      /* shortest uncased-script key kept */
 #define NAME_KEY_MIN 2	       /* consonants in the shortest name key */
+#define FOLD_MAX (WORD_MAX_UCHARS * 3) /* room for the case fold of a word */
 
 /* Language tags with a Snowball stemmer; Malay stems as Indonesian. */
 static const struct {
@@ -74,14 +75,34 @@ static const struct {
 };
 #define NSTEMMERS (sizeof stemmers / sizeof stemmers[0])
 
+#define SLOT_BYTES 80 /* texts of a cached word kept inside its slot */
+
+/*
+ * One analysed word, 128 bytes: a hit reads one slot and nothing else.  The
+ * texts are the folded word (UTF-16, the key), then the 'w' term and the
+ * 'k' term, each with its kind in front and a NUL after; they live in in[]
+ * or, for the rare long word, in ext.
+ */
 struct cache_slot {
-	uint64_t hash;
-	UChar *key; /* folded word */
-	int32_t keylen;
-	int stem;	  /* stemmer index + 1, 0 for none */
-	char *word;	  /* 'w' term text (stemmed, Latin) */
-	char *name;	  /* name key text, "" when too short */
-	size_t latin_len; /* length of the unstemmed Latin form */
+	uint64_t hash;	       /* of the key, seeded with the stemmer */
+	uint64_t whash, khash; /* hash64() of the two term texts */
+	int32_t keylen;	       /* UTF-16 units of the key */
+	int16_t stem;	       /* stemmer index + 1, 0 for none */
+	bool used;
+	uint16_t latin_len;  /* length of the unstemmed Latin form */
+	uint16_t wlen, klen; /* of the word and the name key, "" is 0 */
+	char *ext;	     /* the texts when in[] is too small */
+	char in[SLOT_BYTES];
+};
+
+/* A word of a field, as the first pass over the field found it. */
+struct token {
+	int32_t start, end; /* in tx->u16 */
+	int32_t status;	    /* the break iterator's rule status */
+	int32_t woff, wn;   /* the word after elision, in tx->u16 */
+	int32_t foff, fn;   /* its case fold in tx->fold; fn < 0: none */
+	bool number;
+	uint64_t hash; /* word_hash() of the fold, when it makes features */
 };
 
 struct text {
@@ -93,6 +114,9 @@ struct text {
 	struct cache_slot *cache;
 	UChar *u16; /* field converted to UTF-16 */
 	int32_t u16cap;
+	struct token *tok; /* the words of the field, SHINGLE_MAX_WORDS */
+	UChar *fold;	   /* their case folds, one after another */
+	int32_t foldcap;
 	/* per-call feature table: open addressing over out->v */
 	uint32_t *slots;
 	size_t nslots;
@@ -173,6 +197,7 @@ text_new(void)
 	if (U_FAILURE(st))
 		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
 	tx->cache = xcalloc(CACHE_SLOTS, sizeof *tx->cache);
+	tx->tok = xreallocarray(NULL, SHINGLE_MAX_WORDS, sizeof *tx->tok);
 	tx->nslots = 4096;
 	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
 	return tx;
@@ -191,13 +216,12 @@ text_free(struct text *tx)
 	for (i = 0; i < NSTEMMERS; i++)
 		if (tx->stem[i] != NULL)
 			sb_stemmer_delete(tx->stem[i]);
-	for (i = 0; i < CACHE_SLOTS; i++) {
-		free(tx->cache[i].key);
-		free(tx->cache[i].word);
-		free(tx->cache[i].name);
-	}
+	for (i = 0; i < CACHE_SLOTS; i++)
+		free(tx->cache[i].ext);
 	free(tx->cache);
 	free(tx->u16);
+	free(tx->tok);
+	free(tx->fold);
 	free(tx->slots);
 	free(tx);
 }
@@ -276,15 +300,19 @@ latin_only(const UChar *s, int32_t n)
 	return true;
 }
 
-/* UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9]. */
-static char *
-to_latin(struct text *tx, const UChar *s, int32_t n)
+/*
+ * UTF-16 to Latin ASCII: transliterate (unless ASCII), keep [a-z0-9].  The
+ * result goes to out, which holds LATIN_MAX + 1 bytes; returns its length.
+ */
+#define LATIN_MAX (WORD_MAX_UCHARS * 8)
+static size_t
+to_latin(struct text *tx, const UChar *s, int32_t n, char *out)
 {
-	UChar buf[WORD_MAX_UCHARS * 8];
+	UChar buf[LATIN_MAX];
 	UErrorCode st = U_ZERO_ERROR;
 	int32_t len = n, limit = n, i;
 	bool ascii = true;
-	char *out, *o;
+	char *o = out;
 
 	for (i = 0; i < n; i++)
 		if (s[i] >= 0x80)
@@ -299,7 +327,6 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 		if (U_FAILURE(st))
 			len = n; /* too long once transliterated: keep ASCII */
 	}
-	o = out = xmalloc((size_t)len + 1);
 	for (i = 0; i < len; i++) {
 		UChar c = buf[i];
 
@@ -313,7 +340,7 @@ to_latin(struct text *tx, const UChar *s, int32_t n)
 			*o++ = (char)c;
 	}
 	*o = '\0';
-	return out;
+	return (size_t)(o - out);
 }
 
 static struct sb_stemmer *
@@ -357,63 +384,91 @@ plain:
 	return n;
 }
 
-/* The cached analysis of one folded word. */
-static struct cache_slot *
-analyse(struct text *tx, int si, const UChar *w, int32_t n)
+static const char *
+slot_texts(const struct cache_slot *c)
 {
-	uint64_t h = hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
+	return c->ext != NULL ? c->ext : c->in;
+}
+
+/* The 'w' term text of a cached word: kind, text, NUL. */
+static const char *
+slot_word(const struct cache_slot *c)
+{
+	return slot_texts(c) + (size_t)c->keylen * sizeof(UChar);
+}
+
+/* The 'k' term text of a cached word: kind, text, NUL. */
+static const char *
+slot_name(const struct cache_slot *c)
+{
+	return slot_word(c) + c->wlen + 2;
+}
+
+/* The cache's hash of a folded word for stemmer si. */
+static uint64_t
+word_hash(int si, const UChar *w, int32_t n)
+{
+	return hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
+}
+
+/* The cached analysis of one folded word, whose word_hash() is h. */
+static struct cache_slot *
+analyse(struct text *tx, int si, const UChar *w, int32_t n, uint64_t h)
+{
 	struct cache_slot *c = &tx->cache[h & (CACHE_SLOTS - 1)];
 	UChar stem[WORD_MAX_UCHARS * 2];
+	char word[LATIN_MAX + 2], latin[LATIN_MAX + 1], name[LATIN_MAX + 2];
+	size_t wlen, klen, need, keyb = (size_t)n * sizeof *w;
 	int32_t sn;
-	char *latin;
+	char *t;
 
-	if (c->key != NULL && c->hash == h && c->stem == si + 1 &&
-	    c->keylen == n && memcmp(c->key, w, (size_t)n * sizeof *w) == 0)
+	if (c->used && c->hash == h && c->stem == si + 1 && c->keylen == n &&
+	    memcmp(slot_texts(c), w, keyb) == 0)
 		return c;
-	free(c->key);
-	free(c->word);
-	free(c->name);
-	c->hash = h;
-	c->stem = si + 1;
-	c->keylen = n;
-	c->key = xmalloc((size_t)n * sizeof *w);
-	memcpy(c->key, w, (size_t)n * sizeof *w);
 	sn = stem_word(tx, si, w, n, stem,
 	    (int32_t)(sizeof stem / sizeof *stem));
-	c->word = to_latin(tx, stem, sn);
-	latin = to_latin(tx, w, n);
-	c->latin_len = strlen(latin);
-	c->name = xmalloc(c->latin_len + 1);
-	text_name_key(latin, c->name);
+	word[0] = TERM_WORD;
+	wlen = to_latin(tx, stem, sn, word + 1);
+	c->latin_len = (uint16_t)to_latin(tx, w, n, latin);
+	name[0] = TERM_KEY;
+	text_name_key(latin, name + 1);
+	klen = strlen(name + 1);
 	if (c->latin_len < 2 || (latin[0] >= '0' && latin[0] <= '9') ||
-	    strlen(c->name) < NAME_KEY_MIN)
-		c->name[0] = '\0'; /* too short, or "2023-yil": not a name */
-	free(latin);
+	    klen < NAME_KEY_MIN)
+		name[1] = '\0', klen = 0; /* too short, or "2023-yil" */
+	free(c->ext);
+	c->ext = NULL;
+	need = keyb + wlen + 2 + klen + 2;
+	t = need <= SLOT_BYTES ? c->in : (c->ext = xmalloc(need));
+	memcpy(t, w, keyb);
+	memcpy(t + keyb, word, wlen + 2);
+	memcpy(t + keyb + wlen + 2, name, klen + 2);
+	c->used = true;
+	c->hash = h;
+	c->stem = (int16_t)(si + 1);
+	c->keylen = n;
+	c->wlen = (uint16_t)wlen;
+	c->klen = (uint16_t)klen;
+	c->whash = hash64(word, wlen + 1, 0);
+	c->khash = hash64(name, klen + 1, 0);
 	return c;
 }
 
-/* Add weight to a term of the entry, creating it on first sight. */
+/*
+ * Add weight to a term of the entry, creating it on first sight.  t is the
+ * term text (kind, text, NUL), len the length of the text after the kind,
+ * h its hash64() with the NUL excluded.
+ */
 static void
-add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
-    double wt)
+add_feat(struct text *tx, struct feat_list *out, const char *t, size_t len,
+    uint64_t h, double wt)
 {
-	size_t len = strlen(s), i;
 	uint32_t *slot;
 	struct feat *f;
-	uint64_t h;
-	char *t;
+	size_t i;
 
 	if (len == 0)
 		return;
-	/* The text goes to the arena first; dropped again if known. */
-	if (out->alen + len + 2 > out->acap) {
-		out->acap = (out->alen + len + 2) * 2;
-		out->arena = xrealloc(out->arena, out->acap);
-	}
-	t = out->arena + out->alen;
-	t[0] = kind;
-	memcpy(t + 1, s, len + 1);
-	h = hash64(t, len + 1, 0);
 	for (i = h & (tx->nslots - 1);; i = (i + 1) & (tx->nslots - 1)) {
 		slot = &tx->slots[i];
 		if (*slot == 0)
@@ -430,12 +485,32 @@ add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
 		out->cap = out->cap ? out->cap * 2 : 64;
 		out->v = xreallocarray(out->v, out->cap, sizeof *out->v);
 	}
+	if (out->alen + len + 2 > out->acap) {
+		out->acap = (out->alen + len + 2) * 2;
+		out->arena = xrealloc(out->arena, out->acap);
+	}
+	memcpy(out->arena + out->alen, t, len + 2);
 	f = &out->v[out->n++];
 	f->off = out->alen;
 	f->hash = h;
 	f->tf = wt;
 	out->alen += len + 2;
 	*slot = (uint32_t)out->n;
+}
+
+/* add_feat() for a term given as its kind and its text. */
+static void
+add_term(struct text *tx, struct feat_list *out, char kind, const char *s,
+    double wt)
+{
+	char t[WORD_MAX_UCHARS * 4 + 4];
+	size_t len = strlen(s);
+
+	if (len == 0 || len + 2 > sizeof t)
+		return;
+	t[0] = kind;
+	memcpy(t + 1, s, len + 1);
+	add_feat(tx, out, t, len, hash64(t, len + 1, 0), wt);
 }
 
 static void
@@ -519,7 +594,7 @@ is_number(const UChar *w, int32_t n, int32_t status)
 		return true;
 	for (i = 0; i < n;) {
 		U16_NEXT(w, i, n, c);
-		if (u_charDigitValue(c) < 0)
+		if (c < 0x80 ? c < '0' || c > '9' : u_charDigitValue(c) < 0)
 			return false;
 	}
 	return true;
@@ -619,14 +694,73 @@ struct field {
 	bool shingles; /* also hash word triples */
 };
 
+/*
+ * The words of a field into tx->tok, up to the last one that
+ * analyse_field() reads, each folded, and the cache slots of those that
+ * make features fetched: the cache is far larger than the CPU's, and the
+ * break iterator's work on the next words hides the wait.
+ */
+static int32_t
+find_words(struct text *tx, int32_t len, int si, const struct field *fd)
+{
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t start, end, words = 0, ntok = 0, flen = 0;
+
+	ubrk_setText(tx->brk, tx->u16, len, &st);
+	if (U_FAILURE(st))
+		return 0;
+	start = ubrk_first(tx->brk);
+	for (end = ubrk_next(tx->brk); end != UBRK_DONE;
+	     start = end, end = ubrk_next(tx->brk)) {
+		int32_t status = ubrk_getRuleStatus(tx->brk), n = end - start;
+		const UChar *w = tx->u16 + start;
+		struct token *tk;
+
+		if (status < UBRK_WORD_NONE_LIMIT || n > WORD_MAX_UCHARS)
+			continue;
+		words++;
+		if (words > fd->max_words && !fd->shingles)
+			break;
+		if (words > SHINGLE_MAX_WORDS)
+			break;
+		tk = &tx->tok[ntok++];
+		tk->start = start;
+		tk->end = end;
+		tk->status = status;
+		tk->fn = -1;
+		tk->number = is_number(w, n, status);
+		if (tk->number)
+			continue;
+		elide(&w, &n);
+		tk->woff = (int32_t)(w - tx->u16);
+		tk->wn = n;
+		if (tx->foldcap - flen < FOLD_MAX) {
+			tx->foldcap = 2 * tx->foldcap + FOLD_MAX;
+			tx->fold = xreallocarray(tx->fold, (size_t)tx->foldcap,
+			    sizeof *tx->fold);
+		}
+		tk->fn = fold_word(w, n, tx->fold + flen, FOLD_MAX);
+		if (tk->fn < 0 || tk->fn > WORD_MAX_UCHARS * 2) {
+			tk->fn = -1;
+			continue;
+		}
+		tk->foff = flen;
+		flen += tk->fn;
+		if (words <= fd->max_words) {
+			tk->hash = word_hash(si, tx->fold + tk->foff, tk->fn);
+			PREFETCH(&tx->cache[tk->hash & (CACHE_SLOTS - 1)]);
+		}
+	}
+	return ntok;
+}
+
 static void
 analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
     struct feat_list *out)
 {
 	UErrorCode st = U_ZERO_ERROR;
-	int32_t len = 0, start, end, words = 0;
+	int32_t len = 0, words = 0, ntok, k;
 	uint64_t h1 = 0, h2 = 0;
-	UChar fold[WORD_MAX_UCHARS * 3];
 	char num[WORD_MAX_UCHARS * 4 + 2] = "";
 	int32_t prev_end = -2;
 
@@ -642,30 +776,20 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		len = tx->u16cap; /* a field this long: its start is enough */
 	else if (U_FAILURE(st))
 		return;
-	st = U_ZERO_ERROR;
-	ubrk_setText(tx->brk, tx->u16, len, &st);
-	if (U_FAILURE(st))
-		return;
-	start = ubrk_first(tx->brk);
-	for (end = ubrk_next(tx->brk); end != UBRK_DONE;
-	     start = end, end = ubrk_next(tx->brk)) {
-		int32_t status = ubrk_getRuleStatus(tx->brk), n = end - start;
-		const UChar *w = tx->u16 + start;
+	ntok = find_words(tx, len, si, fd);
+	for (k = 0; k < ntok; k++) {
+		const struct token *tk = &tx->tok[k];
+		int32_t start = tk->start, end = tk->end, n = end - start;
+		const UChar *w = tx->u16 + start, *fold;
 		struct cache_slot *c;
 		int32_t fn;
 		UChar32 c0;
 		bool cap, cased, feats;
 		double kw;
 
-		if (status < UBRK_WORD_NONE_LIMIT || n > WORD_MAX_UCHARS)
-			continue;
 		words++;
 		feats = words <= fd->max_words;
-		if (!feats && !fd->shingles)
-			break;
-		if (words > SHINGLE_MAX_WORDS)
-			break;
-		if (is_number(w, n, status)) {
+		if (tk->number) {
 			size_t pl = strlen(num);
 
 			if (!feats)
@@ -684,11 +808,12 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 			continue;
 		}
 		flush_number(tx, out, num, fd->wt);
-		elide(&w, &n);
-		fn = fold_word(w, n, fold,
-		    (int32_t)(sizeof fold / sizeof *fold));
-		if (fn < 0 || fn > WORD_MAX_UCHARS * 2)
+		if (tk->fn < 0)
 			continue;
+		w = tx->u16 + tk->woff;
+		n = tk->wn;
+		fold = tx->fold + tk->foff;
+		fn = tk->fn;
 		if (fd->shingles) {
 			uint64_t h = hash64(fold, (size_t)fn * sizeof *fold, 0);
 
@@ -699,12 +824,17 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		}
 		if (!feats)
 			continue;
-		c = analyse(tx, si, fold, fn);
-		add_term(tx, out, TERM_WORD, c->word, fd->wt);
+		c = analyse(tx, si, fold, fn, tk->hash);
+		add_feat(tx, out, slot_word(c), c->wlen, c->whash, fd->wt);
 		U16_GET(w, 0, 0, n, c0);
-		cap = u_isupper(c0) || u_istitle(c0);
-		cased = u_hasBinaryProperty(c0, UCHAR_CASED);
-		if (c->name[0] == '\0')
+		if (c0 < 0x80) { /* what ICU says of ASCII, without asking */
+			cap = c0 >= 'A' && c0 <= 'Z';
+			cased = cap || (c0 >= 'a' && c0 <= 'z');
+		} else {
+			cap = u_isupper(c0) || u_istitle(c0);
+			cased = u_hasBinaryProperty(c0, UCHAR_CASED);
+		}
+		if (c->klen == 0)
 			continue;
 		if (!cap && cased)
 			continue;
@@ -714,9 +844,27 @@ analyse_field(struct text *tx, const char *s, int si, const struct field *fd,
 		     (words == 1 || sentence_start(tx->u16, start)
 			     ? FIRST_KEY_WEIGHT
 			     : 1);
-		add_term(tx, out, TERM_KEY, c->name, kw);
+		add_feat(tx, out, slot_name(c), c->klen, c->khash, kw);
 	}
 	flush_number(tx, out, num, fd->wt);
+}
+
+/*
+ * Empty the feature table for the next call.  Only the slots of this
+ * entry's features are cleared, found again by probing from each one's
+ * home: the table is far larger than a typical entry's feature count.
+ */
+static void
+table_empty(struct text *tx, const struct feat_list *out)
+{
+	size_t k, i, mask = tx->nslots - 1;
+
+	for (k = 0; k < out->n; k++) {
+		for (i = out->v[k].hash & mask; tx->slots[i] != k + 1;
+		     i = (i + 1) & mask)
+			;
+		tx->slots[i] = 0;
+	}
 }
 
 void
@@ -729,7 +877,6 @@ text_features(struct text *tx, const char *title, const char *body,
 	int si = stemmer_index(lang);
 
 	feat_list_clear(out);
-	memset(tx->slots, 0, tx->nslots * sizeof *tx->slots);
 	analyse_field(tx, title, si, &ftitle, out);
 	if (body != NULL && (title == NULL || strcmp(title, body) != 0))
 		analyse_field(tx, body, si, &fbody, out);
@@ -739,4 +886,5 @@ text_features(struct text *tx, const char *title, const char *body,
 		f.max_words = 0; /* body repeats the title: shingles only */
 		analyse_field(tx, body, si, &f, out);
 	}
+	table_empty(tx, out);
 }
