@@ -7,17 +7,8 @@
  * read back at the end, when every story id can be resolved through the
  * merges that happened later.  So memory follows the clusterer's window,
  * not the length of the stream.
- *
- * A line is read by a small scanner first: the lines of a stream are flat
- * objects of strings, and building jansson's tree for each took longer
- * than a tenth of the clustering.  The scanner accepts only what jansson
- * would read the same way (one object, string or null/true/false values,
- * valid UTF-8, no duplicate key, no NUL escape) and gives up on anything
- * else -- a number, a nested value, an error -- and then jansson reads the
- * line as before, so odd lines and errors behave as they always did.
  */
 #include <getopt.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,254 +87,6 @@ recent_free(struct recent *r)
 	free(r->time);
 }
 
-/* The fields of an entry that clustering reads; NULL when absent. */
-struct fields {
-	const char *id, *published, *text, *url, *title, *lang;
-};
-
-/* One UTF-8 sequence at p, checked as jansson checks it; its length or 0. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		if (c == 0xf4)
-			hi = 0x8f; /* past U+10FFFF */
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-static int
-hex4(const unsigned char *p)
-{
-	int v = 0, i, d;
-
-	for (i = 0; i < 4; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			d = p[i] - '0';
-		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
-			d = (p[i] | 0x20) - 'a' + 10;
-		else
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-/* Append code point u (not a surrogate, not 0) to o as UTF-8. */
-static unsigned char *
-put_utf8(unsigned char *o, int32_t u)
-{
-	if (u < 0x80)
-		*o++ = (unsigned char)u;
-	else if (u < 0x800) {
-		*o++ = (unsigned char)(0xc0 | u >> 6);
-		*o++ = (unsigned char)(0x80 | (u & 0x3f));
-	} else if (u < 0x10000) {
-		*o++ = (unsigned char)(0xe0 | u >> 12);
-		*o++ = (unsigned char)(0x80 | (u >> 6 & 0x3f));
-		*o++ = (unsigned char)(0x80 | (u & 0x3f));
-	} else {
-		*o++ = (unsigned char)(0xf0 | u >> 18);
-		*o++ = (unsigned char)(0x80 | (u >> 12 & 0x3f));
-		*o++ = (unsigned char)(0x80 | (u >> 6 & 0x3f));
-		*o++ = (unsigned char)(0x80 | (u & 0x3f));
-	}
-	return o;
-}
-
-/*
- * The JSON string at *pp (at its opening quote), decoded to *op with a NUL
- * after it.  Both move past what they used.  False for anything jansson
- * would refuse or that the scanner leaves to it.
- */
-static bool
-scan_string(const unsigned char **pp, unsigned char **op)
-{
-	const unsigned char *p = *pp + 1;
-	unsigned char *o = *op;
-	int32_t u, lo;
-	size_t n;
-
-	for (;;) {
-		if (*p == '"')
-			break;
-		if (*p < 0x20)
-			return false; /* a control character, or the end */
-		if (*p >= 0x80) {
-			if ((n = utf8_len(p)) == 0)
-				return false;
-			memcpy(o, p, n);
-			o += n;
-			p += n;
-			continue;
-		}
-		if (*p != '\\') {
-			*o++ = *p++;
-			continue;
-		}
-		switch (p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			*o++ = p[1];
-			break;
-		case 'b':
-			*o++ = '\b';
-			break;
-		case 'f':
-			*o++ = '\f';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'u':
-			if ((u = hex4(p + 2)) <= 0 ||
-			    (u >= 0xdc00 && u <= 0xdfff))
-				return false;
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (p[6] != '\\' || p[7] != 'u' ||
-				    (lo = hex4(p + 8)) < 0xdc00 || lo > 0xdfff)
-					return false;
-				u = 0x10000 + ((u - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-			o = put_utf8(o, u);
-			p += 4;
-			break;
-		default:
-			return false;
-		}
-		p += 2;
-	}
-	*o++ = '\0';
-	*pp = p + 1;
-	*op = o;
-	return true;
-}
-
-static const unsigned char *
-skip_ws(const unsigned char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
-/* Where the value of a key goes in f, or NULL for a key not read. */
-static const char **
-field_of(struct fields *f, const char *key)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-	} known[] = {
-	    {"id", offsetof(struct fields, id)},
-	    {"published", offsetof(struct fields, published)},
-	    {"text", offsetof(struct fields, text)},
-	    {"url", offsetof(struct fields, url)},
-	    {"title", offsetof(struct fields, title)},
-	    {"lang", offsetof(struct fields, lang)},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(known[i].key, key) == 0)
-			return (
-			    const char **)(void *)((char *)f + known[i].off);
-	return NULL;
-}
-
-#define SCAN_MAX_KEYS 32 /* more keys than this: left to jansson */
-
-/*
- * Read a line the way json_loads() and jget() would, into f, with the
- * strings decoded into buf (at least as long as the line).  False when the
- * line is not a flat object of strings and literals that jansson would
- * accept, or its "id" is not a string: f and buf are then garbage.
- */
-static bool
-fields_scan(const char *line, char *buf, struct fields *f)
-{
-	const unsigned char *p = (const unsigned char *)line;
-	unsigned char *o = (unsigned char *)buf;
-	const char *keys[SCAN_MAX_KEYS], *key, **dst;
-	int nkeys = 0, i;
-
-	memset(f, 0, sizeof *f);
-	p = skip_ws(p);
-	if (*p++ != '{')
-		return false;
-	p = skip_ws(p);
-	if (*p == '}')
-		p++;
-	else
-		for (;;) {
-			key = (const char *)o;
-			if (*p != '"' || !scan_string(&p, &o) ||
-			    nkeys == SCAN_MAX_KEYS)
-				return false;
-			for (i = 0; i < nkeys; i++)
-				if (strcmp(keys[i], key) == 0)
-					return false; /* a duplicate */
-			keys[nkeys++] = key;
-			p = skip_ws(p);
-			if (*p++ != ':')
-				return false;
-			p = skip_ws(p);
-			dst = field_of(f, key);
-			if (*p == '"') {
-				if (dst != NULL)
-					*dst = (const char *)o;
-				if (!scan_string(&p, &o))
-					return false;
-			} else if (strncmp((const char *)p, "null", 4) == 0)
-				p += 4;
-			else if (strncmp((const char *)p, "true", 4) == 0)
-				p += 4;
-			else if (strncmp((const char *)p, "false", 5) == 0)
-				p += 5;
-			else
-				return false; /* a number, an array, an object */
-			p = skip_ws(p);
-			if (*p == '}') {
-				p++;
-				break;
-			}
-			if (*p++ != ',')
-				return false;
-			p = skip_ws(p);
-		}
-	return *skip_ws(p) == '\0' && f->id != NULL;
-}
-
 static const char *
 jget(json_t *o, const char *key)
 {
@@ -370,27 +113,8 @@ plain(const char *s)
 static char *
 jquote(const char *s)
 {
-	size_t n = strlen(s), i;
-	json_t *j;
+	json_t *j = json_string(s);
 	char *q;
-
-	/* Printable ASCII but for '"' and '\\' is written as it is, between
-	 * quotes, by json_dumps() too: most ids are such. */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			break;
-	}
-	if (i == n) {
-		q = xmalloc(n + 3);
-		q[0] = '"';
-		memcpy(q + 1, s, n);
-		q[n + 1] = '"';
-		q[n + 2] = '\0';
-		return q;
-	}
-	j = json_string(s);
 
 	if (j == NULL) /* not UTF-8 */
 		j = json_stringn_nocheck(s, strlen(s));
@@ -407,82 +131,53 @@ struct run {
 	uint64_t seq;
 	int64_t clock; /* latest time seen */
 	bool why;
-	char *buf; /* the strings of a scanned line */
-	size_t bufcap;
 };
 
-/*
- * Read a line with jansson into f; *op holds the strings and the caller
- * releases it, idbuf the text of a numeric id.  -1 after a warning for a
- * line that is no entry.
- */
 static int
-fields_json(const char *line, size_t lineno, const char *path, json_t **op,
-    char *idbuf, size_t idsize, struct fields *f)
+one_line(struct run *r, const char *line, size_t lineno, const char *path)
 {
+	struct cluster_entry e = {0};
+	struct cluster_assign a;
 	json_error_t jerr;
 	json_t *o, *jid;
+	char *text, *qid, *qdup = NULL, idbuf[32];
+	const char *id, *pub, *dup;
+	int64_t t = 0;
 
-	*op = o = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	o = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL || !json_is_object(o)) {
 		log_warnx("%s:%zu: not a JSON object: %s", path, lineno,
 		    o ? "wrong type" : jerr.text);
+		json_decref(o);
 		return -1;
 	}
 	jid = json_object_get(o, "id");
 	if (json_is_integer(jid)) {
-		snprintf(idbuf, idsize, "%lld",
+		snprintf(idbuf, sizeof idbuf, "%lld",
 		    (long long)json_integer_value(jid));
-		f->id = idbuf;
-	} else if ((f->id = jget(o, "id")) == NULL) {
+		id = idbuf;
+	} else if ((id = jget(o, "id")) == NULL) {
 		log_warnx("%s:%zu: entry has no \"id\"", path, lineno);
-		return -1;
-	}
-	f->published = jget(o, "published");
-	f->text = jget(o, "text");
-	f->url = jget(o, "url");
-	f->title = jget(o, "title");
-	f->lang = jget(o, "lang");
-	return 0;
-}
-
-static int
-one_line(struct run *r, const char *line, size_t len, size_t lineno,
-    const char *path)
-{
-	struct cluster_entry e = {0};
-	struct cluster_assign a;
-	struct fields f;
-	json_t *o = NULL;
-	char *text, *qid, *qdup = NULL, idbuf[32];
-	const char *dup;
-	int64_t t = 0;
-
-	if (r->bufcap < len + 1) {
-		r->bufcap = len + 1;
-		r->buf = xrealloc(r->buf, r->bufcap);
-	}
-	if (!fields_scan(line, r->buf, &f) &&
-	    fields_json(line, lineno, path, &o, idbuf, sizeof idbuf, &f) != 0) {
 		json_decref(o);
 		return -1;
 	}
-	if (f.published != NULL && feed_date_parse(f.published, &t) != SH_OK)
+	if ((pub = jget(o, "published")) != NULL &&
+	    feed_date_parse(pub, &t) != SH_OK)
 		t = 0;
 	if (t > r->clock)
 		r->clock = t;
-	text = plain(f.text);
+	text = plain(jget(o, "text"));
 	e.ref = r->seq;
-	e.id = f.id;
-	e.url = f.url;
-	e.title = f.title;
+	e.id = id;
+	e.url = jget(o, "url");
+	e.title = jget(o, "title");
 	e.text = text;
-	e.lang = f.lang;
+	e.lang = jget(o, "lang");
 	e.time = t ? t : r->clock;
 	cluster_add(r->cl, &e, &a);
-	recent_push(&r->recent, xstrdup(f.id), e.time);
+	recent_push(&r->recent, xstrdup(id), e.time);
 	recent_expire(&r->recent, r->clock - r->opts.df_window - 86400);
-	qid = jquote(f.id);
+	qid = jquote(id);
 	if (a.duplicate && (dup = recent_get(&r->recent, a.duplicate_of)))
 		qdup = jquote(dup);
 	fprintf(r->spill, "%s\t%llu\t%s", qid, (unsigned long long)a.story,
@@ -603,7 +298,7 @@ cmd_cluster(int argc, char **argv)
 		}
 		if (strspn(line, " \t\r\n") == (size_t)n)
 			continue;
-		if (one_line(&r, line, (size_t)n, lineno, path) != 0) {
+		if (one_line(&r, line, lineno, path) != 0) {
 			rc = SHEAF_EXIT_ERR;
 			break;
 		}
@@ -621,7 +316,6 @@ cmd_cluster(int argc, char **argv)
 	if (in != stdin)
 		fclose(in);
 	recent_free(&r.recent);
-	free(r.buf);
 	cluster_free(r.cl);
 	return rc;
 }
