@@ -113,6 +113,10 @@ sheafd_start
 check "sheafd starts again on the full disk" [ $? -eq 0 ]
 check "and lists every committed entry" \
     [ "$(helper lost "$tmp/sock" "$tmp/committed")" = 0 ]
+# The feeds whose polls were not stored are still due: their next polls
+# meet the full disk again (stored in batches, so not at once).
+wait_for 30 store_failing
+check "the restarted daemon meets the full disk again" store_failing
 
 mount -o remount,size=64m "$mnt"
 check "the tmpfs grows to 64 MiB" [ $? -eq 0 ]
