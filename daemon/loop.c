@@ -12,9 +12,24 @@
  *
  * The store is read through a memory map, and the pages the threads read
  * stay in the resident set as if they were the daemon's memory; they are
- * the kernel's page cache.  Every turn, and after each batch of the story
- * thread, store_release_pages() lets go of them once they grew by a few
- * MiB: the resident set then shows what the daemon holds.
+ * the kernel's page cache.  Every turn, after every write and API answer,
+ * and every 64 entries the story thread reads or writes,
+ * store_release_pages() lets go of them once they grew by a few MiB: the
+ * resident set then shows what the daemon holds.
+ *
+ * A scan walks every feed in one read transaction: it starts the due ones
+ * that are not in flight, counts the feeds, the due and the failing ones
+ * for STATUS=, and remembers the earliest next poll so that the loop does
+ * not scan again before then (or a minute, to keep the counts fresh).  An
+ * added feed or a "poll now" sets the next scan to now.  Nothing in memory
+ * is needed after a restart: next_poll is in the store, a feed that was in
+ * flight is still due, and it is fetched again.
+ *
+ * A SIGHUP swaps the configuration between turns.  Scheduling bounds,
+ * parser limits and the API's page and body caps apply at once; the
+ * fetcher's limits need a new fetcher, made once the running transfers
+ * have finished (no new ones start meanwhile); paths, map sizes and the
+ * API's connection settings apply at the next start, and the log says so.
  */
 
 #include <errno.h>
