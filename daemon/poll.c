@@ -13,15 +13,16 @@
  * fetcher_perform() still spent half of a round of local feeds in
  * fsync.  The wait ends early when no transfer is left running, so a
  * lone feed is stored at once, and before a scan or an API request, which
- * must see the feeds as the completions leave them.  When the shared write fails, each completion is
- * written alone, so one bad feed cannot hold back the others.  When the
+ * must see the feeds as the completions leave them.  When the shared
+ * write fails, each completion is written alone, so one bad feed cannot
+ * hold back the others.  When the
  * store itself failed (a full disk), they all stay due, and so do the
  * completions that follow, until the next scan half a minute later; a
  * write that succeeds meanwhile (an API request) ends the wait.  Parsing
- * happens before the write, because store_write() may run its callback
- * twice (map full) and the parse does not need redoing.  The callback
- * only reads the finished results and the parsed documents, so running it
- * again is safe.
+ * happens before the write (on the parse thread, parser.c), because
+ * store_write() may run its callback twice (map full) and the parse does
+ * not need redoing.  The callback only reads the finished results and the
+ * parsed documents, so running it again is safe.
  *
  * Logs say what changed, not what happened: a feed that starts failing
  * logs once, one that recovers logs once, a move and a 410 log once.  The
