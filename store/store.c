@@ -49,8 +49,9 @@ static const char *const db_names[DB_COUNT] = {"meta", "feeds", "feed_urls",
  * moves its feed_time key in the same transaction.
  *
  * Writes go through store_write() only, which owns the one write
- * transaction (threads that write take turns on write_lock): fn runs, the id counters are written if they moved, and the
- * transaction commits.  Any LMDB failure inside fn is remembered in the
+ * transaction (threads that write take turns on write_lock): fn runs,
+ * the id counters are written if they moved, and the transaction
+ * commits.  Any LMDB failure inside fn is remembered in the
  * wtx even when fn ignores it, because LMDB has then spoiled the
  * transaction; store_write() aborts it.  MDB_MAP_FULL aborts, doubles the
  * map (up to map_max) and runs fn again.  mdb_env_set_mapsize() remaps, so
