@@ -13,9 +13,9 @@
  * The store is read through a memory map, and the pages the threads read
  * stay in the resident set as if they were the daemon's memory; they are
  * the kernel's page cache.  Every turn, after every write and API answer,
- * and every 64 entries the story thread reads or writes,
- * store_release_pages() lets go of them once they grew by a few MiB: the
- * resident set then shows what the daemon holds.
+ * and every 64 steps inside any transaction, store_release_pages() lets go
+ * of them once they grew by a few MiB: the resident set then shows what
+ * the daemon holds.
  *
  * A scan walks every feed in one read transaction: it starts the due ones
  * that are not in flight, counts the feeds, the due and the failing ones

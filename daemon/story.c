@@ -44,12 +44,6 @@
  * the answers to readers.
  */
 #define STORY_NICE 10
-/*
- * Entries read between two calls of store_release_pages(): each read maps
- * the pages around it too (the kernel's fault-around, 64 KiB), so a batch
- * read at once would map tens of MiB of the store.
- */
-#define STORY_PAGES_EVERY 64
 /* Seconds before a batch that could not be written is tried again. */
 #define STORY_RETRY 5
 
@@ -263,8 +257,6 @@ cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
 			}
 			decide(d, &e, &r->v[r->n++]);
 		}
-		if (i % STORY_PAGES_EVERY == STORY_PAGES_EVERY - 1)
-			store_release_pages(d->st);
 		store_entry_clear(&e);
 		if (rc != SH_OK && rc != SH_ENOTFOUND)
 			goto out;
@@ -331,8 +323,6 @@ result_write(struct store_wtx *wtx, void *arg)
 		if (rc != SH_OK)
 			return rc;
 		changed(d, rec->story, rec->created);
-		if (i % STORY_PAGES_EVERY == STORY_PAGES_EVERY - 1)
-			store_release_pages(d->st);
 	}
 	return SH_OK;
 }

@@ -213,12 +213,26 @@ mval(const void *p, size_t n)
 	return v;
 }
 
+static void release_pages(struct store *st, bool throttle);
+
+/*
+ * Count a step of r; every STORE_PAGES_STEPS, let go of mapped pages.  Not
+ * throttled by time: a walk maps faster than a clock could pace it.
+ */
+static void
+step(struct store_rtx *r)
+{
+	if (++r->steps % STORE_PAGES_STEPS == 0)
+		release_pages(r->st, false);
+}
+
 int
 db_get(struct store_rtx *r, enum db db, const void *k, size_t kn, MDB_val *v)
 {
 	MDB_val key = mval(k, kn);
 	int rc;
 
+	step(r);
 	if ((rc = mdb_get(r->txn, r->st->dbi[db], &key, v)) != 0)
 		return fail(r, rc);
 	return SH_OK;
@@ -231,6 +245,7 @@ db_put(struct store_wtx *w, enum db db, const void *k, size_t kn, const void *d,
 	MDB_val key = mval(k, kn), val = mval(d, dn);
 	int rc;
 
+	step(&w->r);
 	rc = mdb_put(w->r.txn, w->r.st->dbi[db], &key, &val, flags);
 	if (rc == MDB_KEYEXIST)
 		return SH_EINVAL;
@@ -304,6 +319,7 @@ cursor_get(struct store_rtx *r, MDB_cursor *c, MDB_val *k, MDB_val *v,
 {
 	int rc;
 
+	step(r);
 	if ((rc = mdb_cursor_get(c, k, v, op)) != 0)
 		return fail(r, rc);
 	return SH_OK;
@@ -828,15 +844,19 @@ unmap_pages(struct store *st)
 	fclose(maps);
 }
 
-void
-store_release_pages(struct store *st)
+/*
+ * Unmap when the process maps STORE_PAGES_SLACK more than after the last
+ * release; with throttle, at most every STORE_PAGES_EVERY_MS.
+ */
+static void
+release_pages(struct store *st, bool throttle)
 {
 	int64_t now = sh_monotonic_ms();
 
 	if (pthread_mutex_trylock(&st->pages_lock) != 0)
 		return; /* another thread is at it */
 	/* A busy API calls this thousands of times a second. */
-	if (now - st->pages_checked < STORE_PAGES_EVERY_MS) {
+	if (throttle && now - st->pages_checked < STORE_PAGES_EVERY_MS) {
 		pthread_mutex_unlock(&st->pages_lock);
 		return;
 	}
@@ -846,6 +866,12 @@ store_release_pages(struct store *st)
 		st->pages_base = mapped_file_bytes();
 	}
 	pthread_mutex_unlock(&st->pages_lock);
+}
+
+void
+store_release_pages(struct store *st)
+{
+	release_pages(st, true);
 }
 
 void

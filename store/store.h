@@ -294,7 +294,9 @@ void store_close(struct store *st);
  * map's pages are unmapped: they stay cached, and a later read maps them
  * again.  Cheap when there is nothing to do (at most one read of
  * /proc/self/statm every 10 ms); any thread may call it, inside a
- * transaction too (it gives up when the map is about to grow).
+ * transaction too (it gives up when the map is about to grow).  Every
+ * transaction also checks, without the time limit, each 64 gets, puts and
+ * cursor steps: a walk or a big write maps faster than a clock can pace.
  *
  * @param st  the store
  */

@@ -42,6 +42,13 @@ enum db {
 #define DISK_LOW_KIB 1024u
 /* store_release_pages() counts the mapped pages at most this often. */
 #define STORE_PAGES_EVERY_MS 10
+
+/*
+ * Steps of a transaction between two calls of store_release_pages(), so
+ * that a long walk or a big write lets go of the pages it read as it goes
+ * (each read may map 64 KiB of the file around it).
+ */
+#define STORE_PAGES_STEPS 64
 /* Problems store_check() lists before it only counts them. */
 #define CHECK_MAX_LISTED 10
 
@@ -65,6 +72,7 @@ struct store_rtx {
 	struct store *st;
 	MDB_txn *txn;
 	struct store_wtx *w; /* the write transaction this belongs to */
+	unsigned steps;	     /* gets, puts and cursor steps so far */
 };
 
 struct store_wtx {
