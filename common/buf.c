@@ -32,14 +32,12 @@ sh_buf_reset(struct sh_buf *b)
 		b->data[0] = '\0';
 }
 
-int
-sh_buf_append(struct sh_buf *b, const void *p, size_t n)
+/* Room for n more bytes and the NUL, doubling; n fits under max. */
+static void
+grow(struct sh_buf *b, size_t n)
 {
-	size_t need;
+	size_t need = b->len + n + 1;
 
-	if (n > b->max - b->len)
-		return SH_ETOOBIG;
-	need = b->len + n + 1;
 	if (need > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 
@@ -48,6 +46,29 @@ sh_buf_append(struct sh_buf *b, const void *p, size_t n)
 		b->data = xrealloc(b->data, cap);
 		b->cap = cap;
 	}
+}
+
+int
+sh_buf_reserve(struct sh_buf *b, size_t n)
+{
+	size_t need;
+
+	if (n > b->max - b->len)
+		return SH_ETOOBIG;
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		b->data = xrealloc(b->data, need);
+		b->cap = need;
+	}
+	return SH_OK;
+}
+
+int
+sh_buf_append(struct sh_buf *b, const void *p, size_t n)
+{
+	if (n > b->max - b->len)
+		return SH_ETOOBIG;
+	grow(b, n);
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';

@@ -111,6 +111,14 @@ void sh_buf_reset(struct sh_buf *b);
  */
 int sh_buf_append(struct sh_buf *b, const void *p, size_t n);
 
+/**
+ * Make room for n more bytes at once, when the size is known up front, so
+ * that appending them does not copy the buffer as it doubles.
+ *
+ * @return SH_OK, or SH_ETOOBIG past the ceiling (the buffer is unchanged)
+ */
+int sh_buf_reserve(struct sh_buf *b, size_t n);
+
 /** Append a NUL-terminated string; as sh_buf_append(). */
 int sh_buf_puts(struct sh_buf *b, const char *s);
 

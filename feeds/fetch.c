@@ -44,6 +44,8 @@
 	"application/json;q=0.8, */*;q=0.5"
 /* Largest delta-seconds we believe (RFC 9111 section 1.2.2). */
 #define DELTA_MAX 2147483647LL
+/* Most of a body's announced Content-Length allocated before it comes. */
+#define FETCH_RESERVE_MAX (1024u * 1024)
 
 /* One exception to deny_private. */
 struct allow {
@@ -563,7 +565,20 @@ static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
+	curl_off_t clen;
 
+	/*
+	 * Room for the announced size at once, up to FETCH_RESERVE_MAX (a
+	 * server could announce more than it sends): a body grown by
+	 * doubling is copied as many times.
+	 */
+	if (x->body.cap == 0 &&
+	    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		&clen) == CURLE_OK &&
+	    clen > 0)
+		(void)sh_buf_reserve(&x->body,
+		    (uint64_t)clen < FETCH_RESERVE_MAX ? (size_t)clen
+						       : FETCH_RESERVE_MAX);
 	if (sh_buf_append(&x->body, p, size * nmemb) != SH_OK) {
 		x->body_over = true;
 		return 0;

@@ -29,6 +29,30 @@ test_buf_ceiling(void **state)
 }
 
 static void
+test_buf_reserve(void **state)
+{
+	struct sh_buf b;
+	char *at;
+
+	(void)state;
+	sh_buf_init(&b, 16);
+	assert_int_equal(sh_buf_reserve(&b, 10), SH_OK);
+	assert_true(b.cap >= 11);
+	at = b.data;
+	/* What was reserved is appended in place, without a move. */
+	assert_int_equal(sh_buf_puts(&b, "0123456789"), SH_OK);
+	assert_ptr_equal(b.data, at);
+	assert_string_equal(b.data, "0123456789");
+	/* Past the ceiling: refused, the buffer unchanged. */
+	assert_int_equal(sh_buf_reserve(&b, 7), SH_ETOOBIG);
+	assert_int_equal(b.len, 10);
+	assert_int_equal(sh_buf_reserve(&b, 6), SH_OK);
+	assert_int_equal(sh_buf_puts(&b, "abcdef"), SH_OK);
+	assert_string_equal(b.data, "0123456789abcdef");
+	sh_buf_clear(&b);
+}
+
+static void
 test_buf_steal_empty(void **state)
 {
 	struct sh_buf b;
@@ -116,6 +140,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buf_ceiling),
+	    cmocka_unit_test(test_buf_reserve),
 	    cmocka_unit_test(test_buf_steal_empty),
 	    cmocka_unit_test(test_utf8_valid),
 	    cmocka_unit_test(test_sha1_vectors),
