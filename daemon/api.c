@@ -400,7 +400,7 @@ get_status(struct sheafd *d, struct MHD_Connection *conn)
 	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
 		return reply_store_error(conn, rc);
 	if ((rc = store_stats(rtx, &stats)) == SH_OK)
-		rc = store_feed_foreach(rtx, count_feed, &c);
+		rc = store_feed_foreach_numbers(rtx, count_feed, &c);
 	store_read_end(rtx);
 	if (rc != SH_OK)
 		return reply_store_error(conn, rc);

@@ -525,8 +525,29 @@ feed_field(struct store_feed *f, uint64_t tag, struct reader *v)
 	}
 }
 
-int
-rec_feed_decode(const void *p, size_t n, struct store_feed *out)
+/* Whether a feed field is text (a string the decoder copies). */
+static bool
+feed_tag_text(uint64_t tag)
+{
+	switch (tag) {
+	case FT_URL:
+	case FT_TITLE:
+	case FT_FOLDER:
+	case FT_HTML_URL:
+	case FT_ETAG:
+	case FT_LAST_MODIFIED:
+	case FT_INTERVAL_REASON:
+	case FT_LAST_ERROR:
+	case FT_DOC_TITLE:
+	case FT_DOC_LINK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int
+feed_decode(const void *p, size_t n, struct store_feed *out, bool numbers)
 {
 	struct store_feed f;
 	struct reader r, v;
@@ -538,9 +559,10 @@ rec_feed_decode(const void *p, size_t n, struct store_feed *out)
 	if (!open_record(&r, p, n, REC_KIND_FEED))
 		goto out;
 	while (get_field(&r, &tag, &v, &broken))
-		if (!feed_field(&f, tag, &v))
+		if (!(numbers && feed_tag_text(tag)) &&
+		    !feed_field(&f, tag, &v))
 			goto out;
-	if (broken || f.url == NULL)
+	if (broken || (!numbers && f.url == NULL))
 		goto out;
 	*out = f;
 	store_feed_init(&f);
@@ -548,6 +570,18 @@ rec_feed_decode(const void *p, size_t n, struct store_feed *out)
 out:
 	store_feed_clear(&f);
 	return rc;
+}
+
+int
+rec_feed_decode(const void *p, size_t n, struct store_feed *out)
+{
+	return feed_decode(p, n, out, false);
+}
+
+int
+rec_feed_numbers(const void *p, size_t n, struct store_feed *out)
+{
+	return feed_decode(p, n, out, true);
 }
 
 /* One entry field; false when its value is malformed. */

@@ -1109,8 +1109,8 @@ out:
 	return rc;
 }
 
-int
-store_feed_foreach(struct store_rtx *rtx, store_feed_cb *fn, void *arg)
+static int
+feed_walk(struct store_rtx *rtx, store_feed_cb *fn, void *arg, bool numbers)
 {
 	struct store_feed f;
 	MDB_cursor *c = NULL;
@@ -1122,7 +1122,9 @@ store_feed_foreach(struct store_rtx *rtx, store_feed_cb *fn, void *arg)
 		goto out;
 	for (rc = cursor_get(rtx, c, &k, &v, MDB_FIRST); rc == SH_OK;
 	     rc = cursor_get(rtx, c, &k, &v, MDB_NEXT)) {
-		if ((rc = rec_feed_decode(v.mv_data, v.mv_size, &f)) != SH_OK ||
+		if ((rc = numbers ? rec_feed_numbers(v.mv_data, v.mv_size, &f)
+				  : rec_feed_decode(v.mv_data, v.mv_size,
+					&f)) != SH_OK ||
 		    (rc = fn(&f, arg)) != SH_OK)
 			goto out;
 		store_feed_clear(&f);
@@ -1133,6 +1135,18 @@ out:
 	mdb_cursor_close(c);
 	store_feed_clear(&f);
 	return rc;
+}
+
+int
+store_feed_foreach(struct store_rtx *rtx, store_feed_cb *fn, void *arg)
+{
+	return feed_walk(rtx, fn, arg, false);
+}
+
+int
+store_feed_foreach_numbers(struct store_rtx *rtx, store_feed_cb *fn, void *arg)
+{
+	return feed_walk(rtx, fn, arg, true);
 }
 
 /* Entries. */

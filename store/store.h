@@ -436,6 +436,14 @@ int store_feed_get_by_url(struct store_rtx *rtx, const char *url,
  */
 int store_feed_foreach(struct store_rtx *rtx, store_feed_cb *fn, void *arg);
 
+/**
+ * As store_feed_foreach(), but each feed carries its numbers and times
+ * only: every string (url, titles, validators, errors) is NULL.  For a
+ * walk that counts: it copies no text.
+ */
+int store_feed_foreach_numbers(struct store_rtx *rtx, store_feed_cb *fn,
+    void *arg);
+
 /* Entries. */
 
 /** Prepare an empty entry (times FEED_TIME_NONE, the rest 0 or NULL). */

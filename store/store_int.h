@@ -38,6 +38,9 @@ int rec_feed_encode(const struct store_feed *f, struct sh_buf *buf);
  */
 int rec_feed_decode(const void *p, size_t n, struct store_feed *out);
 
+/** As rec_feed_decode(), without the text fields: every string is NULL. */
+int rec_feed_numbers(const void *p, size_t n, struct store_feed *out);
+
 /**
  * Encode an entry record, replacing buf's contents.
  *

@@ -467,6 +467,25 @@ collect_feed(struct store_feed *feed, void *arg)
 	return SH_OK;
 }
 
+/* store_feed_foreach_numbers(): the numbers of b, and no text at all. */
+static int
+check_numbers(struct store_feed *feed, void *arg)
+{
+	uint64_t *ids = arg;
+
+	assert_null(feed->url);
+	assert_null(feed->title);
+	assert_null(feed->etag);
+	assert_null(feed->interval_reason);
+	if (feed->id == ids[1]) {
+		assert_int_equal(feed->last_status, 200);
+		assert_int_equal(feed->failures, 3);
+		assert_int_equal(feed->next_poll, 123456);
+	}
+	ids[0]++;
+	return SH_OK;
+}
+
 static void
 test_feed_crud(void **state)
 {
@@ -477,7 +496,7 @@ test_feed_crud(void **state)
 	struct store_feed f;
 	struct store_entry_page page;
 	struct store_list q = {0, FEED_TIME_NONE, 0, NULL};
-	uint64_t a, b, ids[8] = {0}, del[2];
+	uint64_t a, b, ids[8] = {0}, num[2] = {0}, del[2];
 	char *err = NULL;
 
 	a = add_feed(fx->st, "https://a.example/");
@@ -503,6 +522,8 @@ test_feed_crud(void **state)
 	f.url = xstrdup("https://b.example/moved");
 	f.etag = xstrdup("\"v2\"");
 	f.last_status = 200;
+	f.failures = 3;
+	f.next_poll = 123456;
 	f.interval_reason = xstrdup("backoff after 3 failures");
 	assert_int_equal(store_write(fx->st, cb_put_feed, &f, NULL), SH_OK);
 	store_feed_clear(&f);
@@ -514,10 +535,14 @@ test_feed_crud(void **state)
 	assert_string_equal(f.etag, "\"v2\"");
 	assert_string_equal(f.interval_reason, "backoff after 3 failures");
 	assert_int_equal(store_feed_foreach(r, collect_feed, ids), SH_OK);
+	num[1] = b;
+	assert_int_equal(store_feed_foreach_numbers(r, check_numbers, num),
+	    SH_OK);
 	store_read_end(r);
 	assert_int_equal(ids[0], 2);
 	assert_int_equal(ids[1], a);
 	assert_int_equal(ids[2], b);
+	assert_int_equal(num[0], 2);
 	/* Moving onto another feed's URL is refused. */
 	free(f.url);
 	f.url = xstrdup("https://a.example/");
