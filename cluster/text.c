@@ -28,12 +28,13 @@
 #define SHINGLE_MAX_WORDS 2000 /* words of the body that make shingles */
 #define FIELD_MAX_UCHARS 65536 /* UTF-16 units analysed per field */
 #define WORD_MAX_UCHARS 64     /* longer "words" are skipped (URLs, junk) */
-#define CACHE_SLOTS (1u << 16) /* analysed-word cache, direct-mapped */
-#define TITLE_WEIGHT 2.0       /* a title word counts twice a body word */
-#define KEY_WEIGHT 0.5	       /* name keys next to the words they repeat */
-#define FIRST_KEY_WEIGHT 0.5   /* a capital may only start the sentence */
-#define UNCASED_KEY_MIN 3      /* shortest uncased-script key kept */
-#define NAME_KEY_MIN 2	       /* consonants in the shortest name key */
+#define CACHE_SLOTS (1u << 16) /* analysed-word cache, two slots a set */
+#define CACHE_SETS (CACHE_SLOTS / 2)
+#define TITLE_WEIGHT 2.0     /* a title word counts twice a body word */
+#define KEY_WEIGHT 0.5	     /* name keys next to the words they repeat */
+#define FIRST_KEY_WEIGHT 0.5 /* a capital may only start the sentence */
+#define UNCASED_KEY_MIN 3    /* shortest uncased-script key kept */
+#define NAME_KEY_MIN 2	     /* consonants in the shortest name key */
 #define FOLD_MAX (WORD_MAX_UCHARS * 3) /* room for the case fold of a word */
 
 /* Language tags with a Snowball stemmer; Malay stems as Indonesian. */
@@ -411,19 +412,45 @@ word_hash(int si, const UChar *w, int32_t n)
 	return hash64(w, (size_t)n * sizeof *w, (uint64_t)(si + 1));
 }
 
-/* The cached analysis of one folded word, whose word_hash() is h. */
+/* The set of the cache where the word whose word_hash() is h lives. */
+static struct cache_slot *
+cache_set(const struct text *tx, uint64_t h)
+{
+	return &tx->cache[(h & (CACHE_SETS - 1)) * 2];
+}
+
+/* Whether slot c holds the analysis of folded word w for stemmer si. */
+static bool
+slot_holds(const struct cache_slot *c, int si, const UChar *w, int32_t n,
+    uint64_t h)
+{
+	return c->used && c->hash == h && c->stem == si + 1 && c->keylen == n &&
+	       memcmp(slot_texts(c), w, (size_t)n * sizeof *w) == 0;
+}
+
+/*
+ * The cached analysis of one folded word, whose word_hash() is h.  A set
+ * holds two words, the one used last first: a word that is found second
+ * moves to the front, and a new word takes the front and pushes the other
+ * one back, out of the second slot.  With one slot a set, words that
+ * share a slot (common words of two languages) kept replacing each other.
+ */
 static struct cache_slot *
 analyse(struct text *tx, int si, const UChar *w, int32_t n, uint64_t h)
 {
-	struct cache_slot *c = &tx->cache[h & (CACHE_SLOTS - 1)];
+	struct cache_slot *c = cache_set(tx, h), tmp;
 	UChar stem[WORD_MAX_UCHARS * 2];
 	char word[LATIN_MAX + 2], latin[LATIN_MAX + 1], name[LATIN_MAX + 2];
 	size_t wlen, klen, need, keyb = (size_t)n * sizeof *w;
 	int32_t sn;
 	char *t;
 
-	if (c->used && c->hash == h && c->stem == si + 1 && c->keylen == n &&
-	    memcmp(slot_texts(c), w, keyb) == 0)
+	if (slot_holds(&c[0], si, w, n, h))
+		return c;
+	tmp = c[1];
+	c[1] = c[0];
+	c[0] = tmp;
+	if (slot_holds(c, si, w, n, h))
 		return c;
 	sn = stem_word(tx, si, w, n, stem,
 	    (int32_t)(sizeof stem / sizeof *stem));
@@ -748,7 +775,8 @@ find_words(struct text *tx, int32_t len, int si, const struct field *fd)
 		flen += tk->fn;
 		if (words <= fd->max_words) {
 			tk->hash = word_hash(si, tx->fold + tk->foff, tk->fn);
-			PREFETCH(&tx->cache[tk->hash & (CACHE_SLOTS - 1)]);
+			PREFETCH(cache_set(tx, tk->hash));
+			PREFETCH(cache_set(tx, tk->hash) + 1);
 		}
 	}
 	return ntok;
