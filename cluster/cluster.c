@@ -1202,6 +1202,16 @@ probe_cut(struct clusterer *c)
 	return top[m];
 }
 
+/* Start loading the whole centroid of a story that is read next. */
+static void
+prefetch_vec(const struct story *s)
+{
+	const char *p = (const char *)s->v, *end = (const char *)(s->v + s->n);
+
+	for (; p < end; p += 64)
+		PREFETCH(p);
+}
+
 /* Layer 3: gather candidate stories through the index, score the best. */
 static void
 gather(struct clusterer *c)
@@ -1278,6 +1288,8 @@ gather(struct clusterer *c)
 	for (t = 0; t < c->ntop; t++) {
 		struct story *s = &c->st[c->top[t].slot];
 
+		if (t + 1 < c->ntop)
+			prefetch_vec(&c->st[c->top[t + 1].slot]);
 		cosines_entry(c, s, &c->top[t].sw, &c->top[t].se);
 	}
 }
