@@ -555,6 +555,14 @@ post_compact(struct clusterer *c, struct term *tm)
 		if (c->live[tm->post[i].slot] == tm->post[i].gen)
 			tm->post[o++] = tm->post[i];
 	tm->npost = o;
+	/* A list that was long when the term was in many stories gives
+	 * the room back, down to what it may grow to before the next
+	 * compaction. */
+	if (tm->cappost > 4 * o + 32) {
+		tm->cappost = 2 * o + 16;
+		tm->post =
+		    xreallocarray(tm->post, tm->cappost, sizeof *tm->post);
+	}
 }
 
 /* Add a sorted vector to a story's centroid (sorted merge). */
