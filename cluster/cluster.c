@@ -1181,33 +1181,50 @@ near_in_time(const struct clusterer *c, const struct story *s, int64_t t)
 	return t <= s->last + c->o.window && t >= s->first - c->o.window;
 }
 
-/* The weight of the PROBE_TERMS-th heaviest term of the entry. */
+/* Sift heap[i] down a min-heap of n weights. */
+static void
+heap_down(double *heap, int n, int i)
+{
+	double x = heap[i];
+	int k;
+
+	while ((k = 2 * i + 1) < n) {
+		if (k + 1 < n && heap[k + 1] < heap[k])
+			k++;
+		if (!(heap[k] < x))
+			break;
+		heap[i] = heap[k];
+		i = k;
+	}
+	heap[i] = x;
+}
+
+/*
+ * The weight of the PROBE_TERMS-th heaviest term of the entry: the
+ * lightest of the heaviest PROBE_TERMS, kept in a min-heap.
+ */
 static double
 probe_cut(struct clusterer *c)
 {
-	double top[PROBE_TERMS];
+	double heap[PROBE_TERMS];
 	uint32_t i;
-	int n = 0, k, m;
+	int k;
 
 	if (c->nev <= PROBE_TERMS)
 		return 0;
-	for (i = 0; i < c->nev; i++) {
+	for (i = 0; i < PROBE_TERMS; i++)
+		heap[i] = c->ev[i].w + c->ev[i].e;
+	for (k = PROBE_TERMS / 2 - 1; k >= 0; k--)
+		heap_down(heap, PROBE_TERMS, k);
+	for (; i < c->nev; i++) {
 		double x = c->ev[i].w + c->ev[i].e;
 
-		if (n < PROBE_TERMS) {
-			top[n++] = x;
-			continue;
+		if (x > heap[0]) {
+			heap[0] = x;
+			heap_down(heap, PROBE_TERMS, 0);
 		}
-		for (m = 0, k = 1; k < PROBE_TERMS; k++)
-			if (top[k] < top[m])
-				m = k;
-		if (x > top[m])
-			top[m] = x;
 	}
-	for (m = 0, k = 1; k < PROBE_TERMS; k++)
-		if (top[k] < top[m])
-			m = k;
-	return top[m];
+	return heap[0];
 }
 
 /* Start loading the whole centroid of a story that is read next. */
