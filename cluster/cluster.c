@@ -953,17 +953,17 @@ cosines(const struct tw *a, uint32_t na, const struct tw *b, uint32_t nb,
 	double w = 0, e = 0;
 	uint32_t i = 0, j = 0;
 
+	/* The step of each side is computed, not branched on: which side
+	 * is behind is a coin toss the processor cannot predict. */
 	while (i < na && j < nb) {
-		if (a[i].term < b[j].term)
-			i++;
-		else if (b[j].term < a[i].term)
-			j++;
-		else {
+		uint32_t ta = a[i].term, tb = b[j].term;
+
+		if (ta == tb) {
 			w += (double)a[i].w * b[j].w;
 			e += (double)a[i].e * b[j].e;
-			i++;
-			j++;
 		}
+		i += ta <= tb;
+		j += tb <= ta;
 	}
 	*sw = bnorm > 0 ? w / bnorm : 0;
 	*se = benorm > 0 ? e / benorm : 0;
