@@ -1014,6 +1014,21 @@ bin_filled(const uint64_t *mask, int b)
 	return (mask[b / 64] >> (b % 64)) & 1;
 }
 
+/* The bits set in x. */
+static int
+popcount64(uint64_t x)
+{
+#if defined(__GNUC__)
+	return __builtin_popcountll(x);
+#else
+	int n = 0;
+
+	for (; x != 0; x &= x - 1)
+		n++;
+	return n;
+#endif
+}
+
 static uint64_t
 mix64(uint64_t x)
 {
@@ -1073,16 +1088,16 @@ signature(const struct feat_list *fl, uint16_t *sig, uint64_t *mask)
 static double
 sig_similarity(const struct rent *a, const struct rent *b)
 {
+	uint64_t eq[2] = {0, 0};
 	int i, same = 0, n = 0;
 
-	for (i = 0; i < SIG_BINS; i++) {
-		bool fa = bin_filled(a->sigmask, i),
-		     fb = bin_filled(b->sigmask, i);
-
-		if (!fa && !fb)
-			continue;
-		n++;
-		same += fa && fb && a->sig[i] == b->sig[i];
+	/* The bins that agree as a bit mask, then counted together with
+	 * the masks of the filled bins. */
+	for (i = 0; i < SIG_BINS; i++)
+		eq[i / 64] |= (uint64_t)(a->sig[i] == b->sig[i]) << (i % 64);
+	for (i = 0; i < 2; i++) {
+		n += popcount64(a->sigmask[i] | b->sigmask[i]);
+		same += popcount64(eq[i] & a->sigmask[i] & b->sigmask[i]);
 	}
 	return n ? (double)same / n : 0;
 }
@@ -1361,11 +1376,12 @@ explain(struct clusterer *c, const struct story *s, char *out, size_t size)
 	if (s == NULL)
 		return;
 	while (i < c->nev && j < s->n) {
-		if (c->ev[i].term < s->v[j].term)
-			i++;
-		else if (s->v[j].term < c->ev[i].term)
-			j++;
-		else {
+		uint32_t ta = c->ev[i].term, tb = s->v[j].term;
+
+		/* Steps computed, not branched on, as in cosines(). */
+		i += ta < tb;
+		j += tb < ta;
+		if (ta == tb) {
 			struct tw x = c->ev[i];
 
 			x.w = (float)(c->ev[i].w * s->v[j].w +
