@@ -586,6 +586,11 @@ story_add_vec(struct clusterer *c, struct story *s, const struct tw *v,
 	}
 	if (u > s->cap) {
 		s->cap = u > 2 * s->cap ? u : 2 * s->cap;
+		/* Past the size that is pruned back, doubling would only
+		 * leave room that the pruning empties again. */
+		if (s->cap > 2 * STORY_MAX_TERMS)
+			s->cap =
+			    u > 2 * STORY_MAX_TERMS ? u : 2 * STORY_MAX_TERMS;
 		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
 	}
 	a = (int64_t)s->n - 1;
