@@ -112,7 +112,8 @@ struct text {
 	UTransliterator *latin_ascii; /* Latin-ASCII alone, much cheaper */
 	struct sb_stemmer *stem[NSTEMMERS];
 	bool stem_tried[NSTEMMERS];
-	struct cache_slot *cache;
+	struct cache_slot *cache; /* in cache_mem, on a cache line */
+	void *cache_mem;
 	UChar *u16; /* field converted to UTF-16 */
 	int32_t u16cap;
 	struct token *tok; /* the words of the field, SHINGLE_MAX_WORDS */
@@ -197,7 +198,13 @@ text_new(void)
 	    utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
 	if (U_FAILURE(st))
 		fatalx("ICU transliterator Any-Latin: %s", u_errorName(st));
-	tx->cache = xcalloc(CACHE_SLOTS, sizeof *tx->cache);
+	/* Slots start on a cache line, so that a slot's header and the
+	 * first bytes of its texts, all that a hit on a short word reads,
+	 * are one line. */
+	tx->cache_mem = xcalloc(CACHE_SLOTS + 1, sizeof *tx->cache);
+	tx->cache =
+	    (struct cache_slot *)(void *)(((uintptr_t)tx->cache_mem + 63) &
+					  ~(uintptr_t)63);
 	tx->tok = xreallocarray(NULL, SHINGLE_MAX_WORDS, sizeof *tx->tok);
 	tx->nslots = 4096;
 	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
@@ -219,7 +226,7 @@ text_free(struct text *tx)
 			sb_stemmer_delete(tx->stem[i]);
 	for (i = 0; i < CACHE_SLOTS; i++)
 		free(tx->cache[i].ext);
-	free(tx->cache);
+	free(tx->cache_mem);
 	free(tx->u16);
 	free(tx->tok);
 	free(tx->fold);
