@@ -147,7 +147,8 @@ term_text(const struct term *tm)
 }
 
 struct terms {
-	struct term *v;
+	struct term *v; /* in vmem, on a cache line */
+	void *vmem;
 	uint32_t n, cap;    /* ids used, allocated */
 	uint32_t *buckets;  /* id + 1 of the chain head, 0 for empty */
 	uint32_t nbuckets;  /* a power of two */

@@ -29,7 +29,7 @@ terms_clear(struct terms *t)
 			free(t->v[i].s.heap);
 		free(t->v[i].post);
 	}
-	free(t->v);
+	free(t->vmem);
 	free(t->buckets);
 	memset(t, 0, sizeof *t);
 }
@@ -57,6 +57,27 @@ rehash(struct terms *t)
 	}
 }
 
+/*
+ * Double the room for terms.  The array starts on a cache line, so that
+ * each 64-byte term is one line: realloc() would keep only malloc's
+ * alignment, and every term would straddle two.
+ */
+static void
+grow(struct terms *t)
+{
+	uint32_t cap = t->cap ? t->cap * 2 : 1024;
+	void *mem = xcalloc((size_t)cap + 1, sizeof *t->v);
+	struct term *v =
+	    (struct term *)(void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+
+	if (t->n > 0)
+		memcpy(v, t->v, (size_t)t->n * sizeof *t->v);
+	free(t->vmem);
+	t->vmem = mem;
+	t->v = v;
+	t->cap = cap;
+}
+
 uint32_t
 terms_intern(struct terms *t, const char *s, uint64_t hash)
 {
@@ -74,10 +95,8 @@ terms_intern(struct terms *t, const char *s, uint64_t hash)
 		id = t->free_head - 1;
 		t->free_head = t->v[id].next;
 	} else {
-		if (t->n == t->cap) {
-			t->cap = t->cap ? t->cap * 2 : 1024;
-			t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
-		}
+		if (t->n == t->cap)
+			grow(t);
 		id = t->n++;
 		memset(&t->v[id], 0, sizeof t->v[id]);
 	}
