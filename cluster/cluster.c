@@ -200,6 +200,7 @@ struct clusterer {
 	uint32_t *freeslots, nfree;
 	uint32_t *live; /* per slot: its generation while open, else ~0 */
 	struct rent *ring;
+	void *ringmem; /* where ring was allocated */
 	size_t head, count, capring;
 	uint64_t next_seq;
 	int64_t now;
@@ -211,6 +212,7 @@ struct clusterer {
 	struct u64map alias;	  /* merged-away story -> survivor */
 	struct u64map open;	  /* open story id -> slot */
 	struct dupslot *ids, *urls, *bands;
+	void *idsmem, *urlsmem, *bandsmem; /* where they were allocated */
 	/* per-call scratch */
 	struct tw *ev;
 	uint32_t nev, capev;
@@ -346,9 +348,9 @@ cluster_new(const struct cluster_opts *o, uint64_t next_story)
 	c->langs = lang_table_new();
 	terms_init(&c->terms);
 	c->next_story = next_story;
-	c->ids = xcalloc(DUP_SLOTS, sizeof *c->ids);
-	c->urls = xcalloc(DUP_SLOTS, sizeof *c->urls);
-	c->bands = xcalloc(DUP_SLOTS, sizeof *c->bands);
+	c->ids = big_calloc(DUP_SLOTS, sizeof *c->ids, &c->idsmem);
+	c->urls = big_calloc(DUP_SLOTS, sizeof *c->urls, &c->urlsmem);
+	c->bands = big_calloc(DUP_SLOTS, sizeof *c->bands, &c->bandsmem);
 	return c;
 }
 
@@ -361,7 +363,7 @@ cluster_free(struct clusterer *c)
 		return;
 	for (i = 0; i < c->count; i++)
 		free(c->ring[(c->head + i) % c->capring].terms);
-	free(c->ring);
+	free(c->ringmem);
 	for (i = 0; i < c->nst; i++)
 		free(c->st[i].v);
 	free(c->st);
@@ -373,9 +375,9 @@ cluster_free(struct clusterer *c)
 	lang_table_free(c->langs);
 	map_free(&c->alias);
 	map_free(&c->open);
-	free(c->ids);
-	free(c->urls);
-	free(c->bands);
+	free(c->idsmem);
+	free(c->urlsmem);
+	free(c->bandsmem);
 	free(c->ev);
 	free(c->evix);
 	free(c->evbloom);
@@ -706,11 +708,13 @@ ring_push(struct clusterer *c)
 
 	if (c->count == c->capring) {
 		size_t ncap = c->capring ? c->capring * 2 : 1024, i;
-		struct rent *n = xcalloc(ncap, sizeof *n);
+		void *mem;
+		struct rent *n = big_calloc(ncap, sizeof *n, &mem);
 
 		for (i = 0; i < c->count; i++)
 			n[i] = *ring_at(c, i);
-		free(c->ring);
+		free(c->ringmem);
+		c->ringmem = mem;
 		c->ring = n;
 		c->capring = ncap;
 		c->head = 0;

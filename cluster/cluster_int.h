@@ -102,6 +102,20 @@ const char *lang_detect(const struct lang_table *t, const char *title,
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/**
+ * Zeroed memory for a table that is read at random (the word cache, the
+ * term array, the duplicate tables, the window), aligned to a cache line.
+ * A table of 2 MiB or more is aligned to 2 MiB and, where the system has
+ * them, asked to be backed by huge pages, so that looking up a slot does
+ * not also miss the TLB.  Aborts when memory runs out, as xcalloc() does.
+ *
+ * @param n     elements
+ * @param size  of each
+ * @param mem   set to the block to free() when done with the table
+ * @return the table, inside *mem
+ */
+void *big_calloc(size_t n, size_t size, void **mem);
+
 /** 64-bit FNV-1a. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
 

@@ -7,9 +7,41 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "cluster_int.h"
 #include "common.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define LINE 64
+
+void *
+big_calloc(size_t n, size_t size, void **mem)
+{
+	size_t bytes = n * size, align = LINE;
+	char *p;
+
+	if (size != 0 && n > (SIZE_MAX - 2 * HUGE_PAGE) / size)
+		return *mem = xcalloc(n, size); /* fails there */
+	if (bytes >= HUGE_PAGE) {
+		/* Whole huge pages, all inside the block. */
+		align = HUGE_PAGE;
+		bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	}
+	/* A large block comes fresh from the system (calloc() maps it):
+	 * the slack around the aligned table is never touched, so it
+	 * costs address space, not memory. */
+	*mem = xcalloc(1, bytes + align);
+	p = (char *)(((uintptr_t)*mem + align - 1) & ~(uintptr_t)(align - 1));
+#if defined(MADV_HUGEPAGE)
+	/* Only a hint: without huge pages the table works the same. */
+	if (align == HUGE_PAGE)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
 
 void
 terms_init(struct terms *t)
@@ -60,15 +92,14 @@ rehash(struct terms *t)
 /*
  * Double the room for terms.  The array starts on a cache line, so that
  * each 64-byte term is one line: realloc() would keep only malloc's
- * alignment, and every term would straddle two.
+ * alignment, and every term would straddle two.  See big_calloc().
  */
 static void
 grow(struct terms *t)
 {
 	uint32_t cap = t->cap ? t->cap * 2 : 1024;
-	void *mem = xcalloc((size_t)cap + 1, sizeof *t->v);
-	struct term *v =
-	    (struct term *)(void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+	void *mem;
+	struct term *v = big_calloc(cap, sizeof *t->v, &mem);
 
 	if (t->n > 0)
 		memcpy(v, t->v, (size_t)t->n * sizeof *t->v);

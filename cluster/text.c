@@ -201,10 +201,7 @@ text_new(void)
 	/* Slots start on a cache line, so that a slot's header and the
 	 * first bytes of its texts, all that a hit on a short word reads,
 	 * are one line. */
-	tx->cache_mem = xcalloc(CACHE_SLOTS + 1, sizeof *tx->cache);
-	tx->cache =
-	    (struct cache_slot *)(void *)(((uintptr_t)tx->cache_mem + 63) &
-					  ~(uintptr_t)63);
+	tx->cache = big_calloc(CACHE_SLOTS, sizeof *tx->cache, &tx->cache_mem);
 	tx->tok = xreallocarray(NULL, SHINGLE_MAX_WORDS, sizeof *tx->tok);
 	tx->nslots = 4096;
 	tx->slots = xcalloc(tx->nslots, sizeof *tx->slots);
