@@ -780,7 +780,6 @@ find_words(struct text *tx, int32_t len, int si, const struct field *fd)
 		if (words <= fd->max_words) {
 			tk->hash = word_hash(si, tx->fold + tk->foff, tk->fn);
 			PREFETCH(cache_set(tx, tk->hash));
-			PREFETCH(cache_set(tx, tk->hash) + 1);
 		}
 	}
 	return ntok;
