@@ -48,14 +48,19 @@
  *   rarer kind of character.
  * - NUL cannot pass through to a C string consumer, so it becomes U+FFFD.
  *
- * The common case (UTF-8, valid, no NUL) costs one validation pass and a
- * memchr() and hands back a pointer into the caller's buffer.
+ * The common case (UTF-8, valid, no NUL) costs one pass that validates and
+ * looks for NUL together, and hands back a pointer into the caller's
+ * buffer.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
@@ -385,6 +390,7 @@ struct doc {
 	const char *s;	   /* the bytes after any BOM */
 	size_t n;	   /* their number */
 	int valid;	   /* valid UTF-8: 1, not: 0, not checked: -1 */
+	bool nul;	   /* valid UTF-8 that holds a NUL byte */
 	bool json;	   /* a JSON document: no declaration */
 	bool recovered;	   /* a label was wrong or bytes were bad */
 	struct charset cs; /* the encoding chosen */
@@ -754,11 +760,53 @@ xml_decl_encoding(const char *s, size_t n, char *label, size_t size)
 	return copy_label(v, (size_t)(p - v), label, size);
 }
 
+static size_t utf8_len(const unsigned char *s, size_t n);
+
+/*
+ * Whether s[0..n) is valid UTF-8, and in *nul whether it holds a NUL byte
+ * (meaningful only when it is valid).  Feeds are mostly ASCII: with SSE2,
+ * sixteen bytes at a time are checked for a high bit or a zero, both in
+ * one test, since a zero byte compares equal to zero into 0xFF.  Bytes
+ * that fail it are checked one character at a time.
+ */
+static bool
+utf8_scan(const unsigned char *s, size_t n, bool *nul)
+{
+	size_t i = 0, stop, k;
+
+	*nul = false;
+	while (i < n) {
+#ifdef __SSE2__
+		for (; n - i >= 16; i += 16) {
+			__m128i v = _mm_loadu_si128(
+			    (const __m128i *)(const void *)(s + i));
+
+			v = _mm_or_si128(v,
+			    _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+			if (_mm_movemask_epi8(v) != 0)
+				break;
+		}
+#endif
+		/* At least the block that failed, one character at a time;
+		 * a sequence may run past its end. */
+		for (stop = n - i > 16 ? i + 16 : n; i < stop; i += k) {
+			k = 1;
+			if (s[i] == 0)
+				*nul = true;
+			else if (s[i] >= 0x80 &&
+				 (k = utf8_len(s + i, n - i)) == 0)
+				return false;
+		}
+	}
+	return true;
+}
+
 static bool
 doc_valid(struct doc *d)
 {
 	if (d->valid < 0)
-		d->valid = sh_utf8_valid(d->s, d->n);
+		d->valid =
+		    utf8_scan((const unsigned char *)d->s, d->n, &d->nul);
 	return d->valid == 1;
 }
 
@@ -1091,7 +1139,7 @@ feed_charset_to_utf8(const char *buf, size_t len, const char *content_type,
 
 	/* The common case: nothing to convert, hand back the input. */
 	if ((d.cs.kind == KIND_UTF8 || d.cs.kind == KIND_ASCII) &&
-	    doc_valid(&d) && memchr(d.s, '\0', d.n) == NULL) {
+	    doc_valid(&d) && !d.nul) {
 		*out = NULL;
 		*outlen = d.n;
 		*skip = bom;

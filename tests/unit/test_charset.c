@@ -499,11 +499,39 @@ test_nul_replaced(void **state)
 	expect_text(&r, "<d>a" FFFD "b</d>", "utf-8", true);
 }
 
+/*
+ * A NUL among long runs of ASCII and after multibyte text: the validation
+ * reads sixteen bytes at a time and must see the zero wherever it falls.
+ */
+static void
+test_nul_in_long_runs(void **state)
+{
+	struct res r = CONV("<d>0123456789abcdef0123456789\0abcdef</d>", NULL);
+
+	(void)state;
+	assert_true(r.copied);
+	expect_text(&r, "<d>0123456789abcdef0123456789" FFFD "abcdef</d>",
+	    "utf-8", true);
+	r = CONV("<d>\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		 "\xc3\xa9 0123456789abcdef\0</d>",
+	    NULL);
+	assert_true(r.copied);
+	expect_text(&r,
+	    "<d>\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 "
+	    "0123456789abcdef" FFFD "</d>",
+	    "utf-8", true);
+	/* No NUL: the input is handed back. */
+	r = CONV("<d>\xe2\x82\xac 0123456789abcdef 0123456789abcdef</d>", NULL);
+	assert_false(r.copied);
+	free(r.text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_utf8_zero_copy),
+	    cmocka_unit_test(test_nul_in_long_runs),
 	    cmocka_unit_test(test_utf8_bom_zero_copy),
 	    cmocka_unit_test(test_utf16_32_boms),
 	    cmocka_unit_test(test_utf16_no_bom),
