@@ -38,6 +38,10 @@
 #include <string.h>
 #include <strings.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <libxml/HTMLparser.h>
 #include <libxml/SAX2.h>
 #include <libxml/entities.h>
@@ -1949,9 +1953,14 @@ feed_fold(struct parser *p)
 
 #define PUSH_CHUNK (1024 * 1024)
 
+/*
+ * Parse an XML feed.  attrs_maybe_over is prescan()'s word on whether a
+ * tag may hold too many attributes.
+ */
 static int
-parse_xml(const char *buf, size_t len, const char *base_url,
-    const struct feed_limits *lim, struct feed **out, char **err)
+parse_xml(const char *buf, size_t len, bool attrs_maybe_over,
+    const char *base_url, const struct feed_limits *lim, struct feed **out,
+    char **err)
 {
 	xmlSAXHandler sax;
 	struct parser p;
@@ -1961,7 +1970,8 @@ parse_xml(const char *buf, size_t len, const char *base_url,
 	if (len > INT32_MAX)
 		return SH_ETOOBIG;
 	/* libxml2 pays for attributes squared; see feeds/xmlscan.c. */
-	if (feed_xml_attrs_over(buf, len, SH_MAX_ATTRIBUTES)) {
+	if (attrs_maybe_over &&
+	    feed_xml_attrs_over(buf, len, SH_MAX_ATTRIBUTES)) {
 		if (err != NULL)
 			*err = xasprintf("an element with more than %u "
 					 "attributes",
@@ -2173,12 +2183,160 @@ skip_raw(const char *s, const char *end, struct raw_scan *rs)
 }
 
 /*
+ * Whether mend_ampersands() would change the reference at amp.  The
+ * references escaped HTML is made of are told at a glance.
+ */
+static inline bool
+amp_needs_mending(const char *amp, const char *end)
+{
+	char num[16];
+	bool upper_x;
+	size_t n;
+
+	if (end - amp >= 6 &&
+	    (memcmp(amp, "&lt;", 4) == 0 || memcmp(amp, "&gt;", 4) == 0 ||
+		memcmp(amp, "&amp;", 5) == 0 || memcmp(amp, "&quot;", 6) == 0))
+		return false;
+	n = ref_len(amp, end, &upper_x);
+
+	return n == 0 || upper_x ||
+	       (amp[1] != '#' && !is_short_xml_ref(amp, n) &&
+		   html_entity_ref(amp, n, num));
+}
+
+/* Bits set in a 64-bit mask. */
+static inline unsigned
+popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+	x = (x & UINT64_C(0x3333333333333333)) +
+	    ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* What prescan() found. */
+struct prescan {
+	bool amp_mend;	 /* some '&' may need mend_ampersands() */
+	bool attrs_over; /* some tag may hold more than SH_MAX_ATTRIBUTES */
+	size_t eq;	 /* '=' since the last '<' */
+	struct raw_scan rs;
+};
+
+/* A '<' that opens markup ends the stretch of '=' counted so far. */
+static inline void
+prescan_lt(struct prescan *ps, size_t max_attrs)
+{
+	if (ps->eq > max_attrs)
+		ps->attrs_over = true;
+	ps->eq = 0;
+}
+
+#ifdef __SSE2__
+/* Bit k set when byte k of the 64 at p is c. */
+static inline uint64_t
+byte_mask64(const char *p, char c)
+{
+	const __m128i *q = (const __m128i *)(const void *)p;
+	__m128i k = _mm_set1_epi8(c);
+	uint64_t m0 =
+	    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(q), k));
+	uint64_t m1 = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(_mm_loadu_si128(q + 1), k));
+	uint64_t m2 = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(_mm_loadu_si128(q + 2), k));
+	uint64_t m3 = (unsigned)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(_mm_loadu_si128(q + 3), k));
+
+	return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#endif
+
+/*
+ * One pass over the document that tells whether the two exact passes
+ * after it can have anything to do, so that most documents skip them.
+ * Both answers err towards yes:
+ * - CDATA sections and comments are skipped as mend_ampersands() skips
+ *   them (by skip_raw()), and an ampersand that would need mending is
+ *   looked for in the rest;
+ * - feed_xml_attrs_over() counts a tag's "=" between its "<" and the next
+ *   "<" at most, and skips no less, so a tag can be over the limit only
+ *   when some stretch between two "<" holds more "=" than the limit.
+ *   Mending adds neither byte.
+ * With SSE2 the bytes are found 64 at a time, which keeps the branches
+ * few; stretches that start and end inside one block hold fewer than 64
+ * "=", far below the limit, and are not counted.
+ */
+static void
+prescan(const char *s, size_t n, size_t max_attrs, struct prescan *ps)
+{
+	const char *end = s + n;
+	size_t i = 0;
+
+	memset(ps, 0, sizeof(*ps));
+#ifdef __SSE2__
+	while (n - i >= 64) {
+		const char *b = s + i;
+		uint64_t amp = byte_mask64(b, '&'), lt = byte_mask64(b, '<');
+		uint64_t e = byte_mask64(b, '='), open = 0, keep;
+
+		/* The first "<!", perhaps across the end of the block. */
+		if (lt != 0) {
+			open = lt & (byte_mask64(b, '!') >> 1);
+			if (n - i > 64 && b[64] == '!')
+				open |= lt & (UINT64_C(1) << 63);
+		}
+		if (open != 0) {
+			keep = (UINT64_C(1) << __builtin_ctzll(open)) - 1;
+			amp &= keep;
+			lt &= keep;
+			e &= keep;
+		}
+		if (lt == 0) {
+			ps->eq += popcount64(e);
+		} else {
+			ps->eq += popcount64(
+			    e & ((UINT64_C(1) << __builtin_ctzll(lt)) - 1));
+			prescan_lt(ps, max_attrs);
+			/* Those after the last '<', which is no '='. */
+			ps->eq = popcount64(e >> (63 - __builtin_clzll(lt)));
+		}
+		for (; amp != 0 && !ps->amp_mend; amp &= amp - 1)
+			ps->amp_mend =
+			    amp_needs_mending(b + __builtin_ctzll(amp), end);
+		if (open == 0) {
+			i += 64;
+			continue;
+		}
+		prescan_lt(ps, max_attrs);
+		i = (size_t)(skip_raw(b + __builtin_ctzll(open), end, &ps->rs) -
+			     s);
+	}
+#endif
+	while (i < n) {
+		if (s[i] == '=') {
+			ps->eq++;
+		} else if (s[i] == '<') {
+			prescan_lt(ps, max_attrs);
+			if (n - i > 1 && s[i + 1] == '!') {
+				i = (size_t)(skip_raw(s + i, end, &ps->rs) - s);
+				continue;
+			}
+		} else if (s[i] == '&' && !ps->amp_mend) {
+			ps->amp_mend = amp_needs_mending(s + i, end);
+		}
+		i++;
+	}
+	prescan_lt(ps, max_attrs);
+}
+
+/*
  * Feeds are full of bare ampersands ("?a=1&b=2" in a link) that libxml2's
  * recovery would drop together with the text after them.  Escape them,
  * write HTML entities as numeric references (see attr_value()), and lower
  * the X of "&#X26;", outside CDATA sections and comments.  Returns a
- * new document, or NULL when nothing needed mending (the common case costs
- * one scan).
+ * new document, or NULL when nothing needed mending.  prescan() tells
+ * first whether anything may need it, so most documents skip this.
  */
 static char *
 mend_ampersands(const char *doc, size_t len, size_t *outlen, unsigned *fixed)
@@ -2287,14 +2445,19 @@ feed_parse_buffer(const char *buf, size_t len, const char *base_url,
 	if (looks_json(text, tlen))
 		rc = feed_parse_json(text, tlen, base_url, lim, out, err);
 	else {
-		char *mended = mend_ampersands(text, tlen, &tlen, &fixed);
+		struct prescan ps;
+		char *mended = NULL;
 
+		prescan(text, tlen, SH_MAX_ATTRIBUTES, &ps);
+		if (ps.amp_mend)
+			mended = mend_ampersands(text, tlen, &tlen, &fixed);
 		if (mended != NULL) {
 			free(conv);
 			conv = mended;
 			text = mended;
 		}
-		rc = parse_xml(text, tlen, base_url, lim, out, err);
+		rc = parse_xml(text, tlen, ps.attrs_over, base_url, lim, out,
+		    err);
 	}
 	if (rc == SH_OK) {
 		(*out)->encoding = xstrdup(encoding);

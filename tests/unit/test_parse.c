@@ -696,6 +696,34 @@ test_bare_ampersands(void **state)
 	feed_free(f);
 }
 
+/*
+ * The pass that decides whether mending is needed reads 64 bytes at a
+ * time: a bare ampersand or an HTML entity after long CDATA sections and
+ * comments (which it skips), or where a block ends, is still mended.
+ */
+static void
+test_ampersands_after_long_cdata(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = parse_str("<rss version=\"2.0\"><channel><item>"
+		      "<description><![CDATA[<p>x &amp; y &nbsp; "
+		      "0123456789012345678901234567890123456789012345678901234"
+		      "5678901234567890123456789 & </p>]]></description>"
+		      "<!-- 012345678901234567890123456789012345678901234567"
+		      "89 & 0123456789012345678901234567890123456789 -->"
+		      "<title>Fish & chips&nbsp;0123456789012345678901234567"
+		      "8901234567890123456789012345678901234567890&eacute;"
+		      "</title></item></channel></rss>",
+	    NULL, SH_OK);
+	assert_string_equal(f->entries[0].title,
+	    "Fish & chips 012345678901234567890123456789012345678901234567"
+	    "89012345678901234567890\xc3\xa9");
+	assert_non_null(strstr(f->entries[0].summary, "x & y"));
+	feed_free(f);
+}
+
 static void
 test_entities_in_attributes(void **state)
 {
@@ -953,6 +981,7 @@ main(void)
 	    cmocka_unit_test(test_atom_content_types),
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
+	    cmocka_unit_test(test_ampersands_after_long_cdata),
 	    cmocka_unit_test(test_entities_in_attributes),
 	    cmocka_unit_test(test_large_document_is_not_malformed),
 	    cmocka_unit_test(test_second_root_namespace),
