@@ -90,6 +90,20 @@ int feed_parse_json(const char *buf, size_t len, const char *base_url,
 char *feed_base64_decode(const char *s, size_t len, size_t *outlen);
 
 /**
+ * feed_html_sanitize() and feed_html_to_text() of one fragment in one
+ * pass: the same results as the two calls.
+ *
+ * @param html  the fragment
+ * @param len   its length
+ * @param base  base URL for relative references, or NULL
+ * @param max   most bytes of either result
+ * @param text  gets the plain text (caller frees)
+ * @return the sanitized HTML (caller frees)
+ */
+char *feed_html_text_and_sanitize(const char *html, size_t len,
+    const char *base, size_t max, char **text);
+
+/**
  * Escape plain text for HTML (&, <, >); a new string of at most max bytes.
  */
 char *feed_html_escape(const char *s, size_t n, size_t max);

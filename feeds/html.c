@@ -8,8 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "common.h"
-#include "feeds.h"
+#include "feeds_int.h"
 #include "html_int.h"
 
 /*
@@ -341,6 +340,20 @@ feed_text_collapse(const char *text, size_t len, size_t max)
 	return text_finish(&x);
 }
 
+/* Hand one token to the text builder. */
+static inline void
+text_token(struct text *x, struct drop *d, enum html_tok_type type,
+    const struct html_tok *t)
+{
+	if (type == HTML_TOK_TEXT) {
+		if (d->elem == NULL)
+			text_put(x, t->text, t->textlen);
+	} else if (!drop_tag(d, t, E_TDROP) && t->elem != NULL &&
+		   (t->elem->flags & E_BLOCK)) {
+		x->space = true;
+	}
+}
+
 char *
 feed_html_to_text(const char *html, size_t len, size_t max)
 {
@@ -359,15 +372,8 @@ feed_html_to_text(const char *html, size_t len, size_t max)
 	s = html_tok_clean(html, len, &len, &copy);
 	text_init(&x, len, max);
 	html_tok_init(&t, s, len, 0, 0);
-	while (!x.full && (type = html_tok_next(&t)) != HTML_TOK_EOF) {
-		if (type == HTML_TOK_TEXT) {
-			if (d.elem == NULL)
-				text_put(&x, t.text, t.textlen);
-		} else if (!drop_tag(&d, &t, E_TDROP) && t.elem != NULL &&
-			   (t.elem->flags & E_BLOCK)) {
-			x.space = true;
-		}
-	}
+	while (!x.full && (type = html_tok_next(&t)) != HTML_TOK_EOF)
+		text_token(&x, &d, type, &t);
 	free(copy);
 	return text_finish(&x);
 }
@@ -929,6 +935,40 @@ san_init(struct san *s, size_t srclen, const char *base, size_t max)
 	sh_buf_init(&s->val, SIZE_MAX);
 }
 
+/* Hand one token to the sanitizer. */
+static inline void
+san_token(struct san *s, struct drop *d, enum html_tok_type type,
+    const struct html_tok *t)
+{
+	if (type == HTML_TOK_TEXT) {
+		if (d->elem == NULL)
+			san_text(s, t->text, t->textlen);
+	} else if (drop_tag(d, t, E_DROP)) {
+		return;
+	} else if (t->elem == NULL || !(t->elem->flags & E_ALLOW)) {
+		return; /* unwrapped: the content stays */
+	} else if (t->endtag) {
+		san_end(s, t->elem);
+	} else {
+		san_start(s, t);
+	}
+}
+
+/* Close what is open and return the output. */
+static char *
+san_finish(struct san *s)
+{
+	while (s->depth > 0)
+		san_pop(s);
+	free(s->tmp);
+	sh_buf_clear(&s->val);
+	s->out[s->len] = '\0';
+	/* Entries keep their fields: give back what markup took. */
+	if (s->cap > s->len + 1)
+		s->out = xrealloc(s->out, s->len + 1);
+	return s->out;
+}
+
 char *
 feed_html_sanitize(const char *html, size_t len, const char *base, size_t max)
 {
@@ -936,7 +976,7 @@ feed_html_sanitize(const char *html, size_t len, const char *base, size_t max)
 	enum html_tok_type type;
 	struct san s;
 	struct html_tok t;
-	char *copy = NULL;
+	char *copy = NULL, *out;
 	const char *in;
 
 	if (html == NULL)
@@ -945,28 +985,49 @@ feed_html_sanitize(const char *html, size_t len, const char *base, size_t max)
 	san_init(&s, len, base, max);
 	/* A value longer than max could never be written: skip decoding. */
 	html_tok_init(&t, in, len, E_ALLOW, max);
-	while (!s.full && (type = html_tok_next(&t)) != HTML_TOK_EOF) {
-		if (type == HTML_TOK_TEXT) {
-			if (d.elem == NULL)
-				san_text(&s, t.text, t.textlen);
-		} else if (drop_tag(&d, &t, E_DROP)) {
-			continue;
-		} else if (t.elem == NULL || !(t.elem->flags & E_ALLOW)) {
-			continue; /* unwrapped: the content stays */
-		} else if (t.endtag) {
-			san_end(&s, t.elem);
-		} else {
-			san_start(&s, &t);
-		}
-	}
-	while (s.depth > 0)
-		san_pop(&s);
-	free(s.tmp);
-	sh_buf_clear(&s.val);
+	while (!s.full && (type = html_tok_next(&t)) != HTML_TOK_EOF)
+		san_token(&s, &d, type, &t);
+	out = san_finish(&s);
 	free(copy);
-	s.out[s.len] = '\0';
-	/* Entries keep their fields: give back what markup took. */
-	if (s.cap > s.len + 1)
-		s.out = xrealloc(s.out, s.len + 1);
-	return s.out;
+	return out;
+}
+
+/*
+ * The text builder reads the same tokens as the sanitizer: it ignores
+ * attributes, and which attributes a tokenizer keeps changes nothing else
+ * it reads.  So one tokenizer can feed both, each with its own dropped
+ * elements, until both are full or the input ends.
+ */
+char *
+feed_html_text_and_sanitize(const char *html, size_t len, const char *base,
+    size_t max, char **text)
+{
+	struct drop dt = {NULL, 0}, ds = {NULL, 0};
+	enum html_tok_type type;
+	struct san s;
+	struct text x;
+	struct html_tok t;
+	char *copy = NULL, *out;
+	const char *in;
+
+	/* Plain text takes the short ways of both. */
+	if (memchr(html, '<', len) == NULL && memchr(html, '&', len) == NULL) {
+		*text = feed_html_to_text(html, len, max);
+		return feed_html_sanitize(html, len, base, max);
+	}
+	in = html_tok_clean(html, len, &len, &copy);
+	text_init(&x, len, max);
+	san_init(&s, len, base, max);
+	html_tok_init(&t, in, len, E_ALLOW, max);
+	while ((!x.full || !s.full) &&
+	       (type = html_tok_next(&t)) != HTML_TOK_EOF) {
+		if (!x.full)
+			text_token(&x, &dt, type, &t);
+		if (!s.full)
+			san_token(&s, &ds, type, &t);
+	}
+	out = san_finish(&s);
+	*text = text_finish(&x);
+	free(copy);
+	return out;
 }

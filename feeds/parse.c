@@ -205,6 +205,7 @@ struct parser {
 	char *desc_raw; /* RSS description, kept until the entry ends */
 	size_t desc_len;
 	bool desc_is_html;
+	char *desc_html; /* or already sanitized, when it is HTML */
 	bool weak_title; /* the entry's title came from a weak source */
 	bool weak_summary;
 	bool link_rel_alternate;
@@ -965,6 +966,41 @@ add_author(struct parser *p, const char *s)
 	free(name);
 }
 
+/*
+ * Whether an entry's RSS description of n bytes is to be its content too,
+ * as far as can be told now: the first description, and no content yet.
+ * Content that comes later still wins at the entry's end.
+ */
+static bool
+desc_is_content(const struct parser *p, size_t n)
+{
+	return p->entry != NULL && p->entry->content_html == NULL &&
+	       p->desc_raw == NULL && p->desc_html == NULL && n > 0;
+}
+
+/*
+ * An HTML description that may become the content: its summary and its
+ * sanitized HTML in one pass over its tokens.  The base is the one the
+ * entry's end would use, the entry's own (the feed link cannot change
+ * inside an entry).
+ */
+static void
+desc_text_and_html(struct parser *p, const char *s, size_t n)
+{
+	const char *base = p->frames[p->entry_depth].base;
+	char *t;
+
+	if (base == NULL)
+		base = p->feed->link;
+	p->desc_html = feed_html_text_and_sanitize(s, n, base,
+	    p->lim->max_field_bytes, &t);
+	if (*t == '\0') {
+		free(t);
+		t = NULL;
+	}
+	set_weighted(&p->entry->summary, &p->weak_summary, t, p->cap.weak);
+}
+
 static void
 apply_text(struct parser *p, enum field field, const char *s, size_t n,
     bool html)
@@ -983,6 +1019,10 @@ apply_text(struct parser *p, enum field field, const char *s, size_t n,
 		break;
 	case FLD_DESCRIPTION:
 	case FLD_SUMMARY:
+		if (field == FLD_DESCRIPTION && html && desc_is_content(p, n)) {
+			desc_text_and_html(p, s, n);
+			break;
+		}
 		t = cap_text(p, s, n, html);
 		if (e == NULL) {
 			set_weighted(&p->feed->description, &p->feed_weak_desc,
@@ -992,7 +1032,8 @@ apply_text(struct parser *p, enum field field, const char *s, size_t n,
 		set_weighted(&e->summary, &p->weak_summary, t, p->cap.weak);
 		/* An RSS description that is HTML is the content too, unless
 		 * content:encoded brings the full text. */
-		if (field == FLD_DESCRIPTION && p->desc_raw == NULL && n > 0) {
+		if (field == FLD_DESCRIPTION && p->desc_raw == NULL &&
+		    p->desc_html == NULL && n > 0) {
 			/* Sanitized at the end, and only when no content. */
 			p->desc_raw = xstrndup(s, n);
 			p->desc_len = n;
@@ -1202,9 +1243,13 @@ entry_end(struct parser *p)
 		e->id = p->guid;
 		p->guid = NULL;
 	}
-	if (e->content_html == NULL && p->desc_raw != NULL)
+	if (e->content_html == NULL && p->desc_html != NULL) {
+		e->content_html = p->desc_html;
+		p->desc_html = NULL;
+	} else if (e->content_html == NULL && p->desc_raw != NULL) {
 		e->content_html =
 		    cap_html(p, p->desc_raw, p->desc_len, p->desc_is_html);
+	}
 	if (e->summary == NULL && e->content_html != NULL)
 		e->summary = summary_of(p, e->content_html);
 out:
@@ -1212,6 +1257,8 @@ out:
 	p->guid = NULL;
 	free(p->desc_raw);
 	p->desc_raw = NULL;
+	free(p->desc_html);
+	p->desc_html = NULL;
 }
 
 /* Persons: Atom author elements, or RSS author text. */
@@ -1929,6 +1976,7 @@ parser_clear(struct parser *p)
 	sh_buf_clear(&p->cap.buf);
 	free(p->guid);
 	free(p->desc_raw);
+	free(p->desc_html);
 	free(p->person_name);
 	free(p->person_email);
 	free(p->root_ns);

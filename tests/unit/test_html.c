@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "feeds.h"
+#include "feeds_int.h"
 
 #define BIG (1u << 20)
 #define BASE "https://ex.org/a/c"
@@ -1066,10 +1067,51 @@ test_pathological(void **state)
 	free(in);
 }
 
+/*
+ * The one-pass text and sanitizing of a description gives what the two
+ * separate calls give, also when one of the two fills up first.
+ */
+static void
+test_text_and_sanitize_as_two_calls(void **state)
+{
+	static const char *in[] = {
+	    "plain text, no markup",
+	    "<p>One <b>two</b> &amp; three<br>four</p><script>x()</script>",
+	    "<ul><li>a<li>b</ul><style>p{}</style><img src=\"i.png\" "
+	    "alt=\"A &quot;B&quot;\"><a href=\"javascript:x\">c</a>",
+	    "<table><tr><td>1<td>2</table><svg><svg></svg>gone</svg>kept "
+	    "&nbsp;&eacute; <title>t</title>\x01\xff",
+	    "<div><p>long long long long long long long long</p></div>",
+	};
+	static const size_t max[] = {4, 16, 64, SIZE_MAX};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		for (j = 0; j < sizeof(max) / sizeof(max[0]); j++) {
+			size_t n = strlen(in[i]);
+			char *text,
+			    *html = feed_html_text_and_sanitize(in[i], n,
+				"http://x.example/d/", max[j], &text);
+			char *t2 = feed_html_to_text(in[i], n, max[j]);
+			char *h2 = feed_html_sanitize(in[i], n,
+			    "http://x.example/d/", max[j]);
+
+			assert_string_equal(text, t2);
+			assert_string_equal(html, h2);
+			free(text);
+			free(html);
+			free(t2);
+			free(h2);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_text_and_sanitize_as_two_calls),
 	    cmocka_unit_test(test_text_markup),
 	    cmocka_unit_test(test_text_entities),
 	    cmocka_unit_test(test_text_whitespace),

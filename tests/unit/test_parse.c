@@ -724,6 +724,41 @@ test_ampersands_after_long_cdata(void **state)
 	feed_free(f);
 }
 
+/*
+ * An HTML description is sanitized as it ends, in the pass that makes its
+ * summary, but content that follows still wins, and links resolve against
+ * the entry's base (here the document's) as they would at the entry's end.
+ */
+static void
+test_description_as_content(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = parse_str("<rss version=\"2.0\" "
+		      "xmlns:content=\"http://purl.org/rss/1.0/modules/"
+		      "content/\"><channel><link>http://x.example/</link>"
+		      "<item><description xml:base=\"http://y.example/d/\">"
+		      "&lt;p&gt;Hi &lt;a href=\"a\"&gt;there&lt;/a&gt;"
+		      "</description></item>"
+		      "<item><description>&lt;b&gt;Short&lt;/b&gt;"
+		      "</description><content:encoded>&lt;p&gt;Full"
+		      "&lt;/p&gt;</content:encoded></item>"
+		      "<item><content:encoded>&lt;p&gt;C&lt;/p&gt;"
+		      "</content:encoded><description>&lt;i&gt;D&lt;/i&gt;"
+		      "</description></item></channel></rss>",
+	    NULL, SH_OK);
+	assert_int_equal(f->nentries, 3);
+	assert_string_equal(f->entries[0].summary, "Hi there");
+	assert_string_equal(f->entries[0].content_html,
+	    "<p>Hi <a href=\"https://t.example/a\">there</a></p>");
+	assert_string_equal(f->entries[1].summary, "Short");
+	assert_string_equal(f->entries[1].content_html, "<p>Full</p>");
+	assert_string_equal(f->entries[2].summary, "D");
+	assert_string_equal(f->entries[2].content_html, "<p>C</p>");
+	feed_free(f);
+}
+
 static void
 test_entities_in_attributes(void **state)
 {
@@ -982,6 +1017,7 @@ main(void)
 	    cmocka_unit_test(test_unclosed_html_in_description),
 	    cmocka_unit_test(test_bare_ampersands),
 	    cmocka_unit_test(test_ampersands_after_long_cdata),
+	    cmocka_unit_test(test_description_as_content),
 	    cmocka_unit_test(test_entities_in_attributes),
 	    cmocka_unit_test(test_large_document_is_not_malformed),
 	    cmocka_unit_test(test_second_root_namespace),
