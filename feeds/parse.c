@@ -178,6 +178,8 @@ struct html_entity {
 	xmlChar text[40]; /* its UTF-8, or "&name;" when unknown */
 };
 
+#define EL_CACHE 64 /* a power of two */
+
 struct parser {
 	xmlParserCtxtPtr ctxt;
 	const struct feed_limits *lim;
@@ -225,6 +227,12 @@ struct parser {
 	const xmlChar *ns_seen[8]; /* namespaces classified lately */
 	uint8_t ns_voc[8];
 	unsigned ns_next;
+	/* Element names classified lately, by their pointer into the
+	 * parser's dictionary, which holds one copy of each name. */
+	struct {
+		const xmlChar *name;
+		uint8_t voc, el;
+	} el_seen[EL_CACHE];
 	struct html_entity *ents[64];
 	size_t nents;
 };
@@ -298,7 +306,11 @@ classify_voc(struct parser *p, const xmlChar *prefix, const xmlChar *uri)
 		if (p->root_ns != NULL &&
 		    strcmp((const char *)uri, p->root_ns) == 0)
 			return VOC_CORE;
-		/* A feed uses a handful of namespaces, each many times. */
+		/* A feed uses a handful of namespaces, each many times;
+		 * libxml2 mostly hands the same one over as one pointer. */
+		for (i = 0; i < 8; i++)
+			if (p->ns_seen[i] == uri)
+				return (enum voc)p->ns_voc[i];
 		for (i = 0; i < 8; i++)
 			if (p->ns_seen[i] != NULL &&
 			    strcmp((const char *)p->ns_seen[i],
@@ -432,6 +444,25 @@ classify_el(enum voc voc, const char *name)
 		break;
 	}
 	return EL_OTHER;
+}
+
+/*
+ * classify_el() for a name from the parser's dictionary: the same name
+ * comes as the same pointer, and a feed repeats a few dozen names.
+ */
+static enum el
+classify_el_cached(struct parser *p, enum voc voc, const xmlChar *name)
+{
+	size_t h = ((uintptr_t)name >> 3 ^ (uintptr_t)name >> 9 ^ voc) &
+		   (EL_CACHE - 1);
+
+	if (p->el_seen[h].name != name || p->el_seen[h].voc != voc) {
+		p->el_seen[h].name = name;
+		p->el_seen[h].voc = (uint8_t)voc;
+		p->el_seen[h].el =
+		    (uint8_t)classify_el(voc, (const char *)name);
+	}
+	return (enum el)p->el_seen[h].el;
 }
 
 /* Attributes as SAX2 passes them: 5 pointers each, values not terminated. */
@@ -1605,7 +1636,7 @@ on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		feed_str_set(&p->root_ns, xstrdup((const char *)uri));
 		voc = VOC_CORE;
 	}
-	el = classify_el(voc, (const char *)localname);
+	el = classify_el_cached(p, voc, localname);
 	frame_push(p, localname, attrs, nattrs, voc, el);
 	if (p->feed->format == FEED_FORMAT_UNKNOWN) {
 		/* The root, or a feed wrapped in something else (an HTML
