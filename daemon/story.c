@@ -44,6 +44,16 @@
  * the answers to readers.
  */
 #define STORY_NICE 10
+/*
+ * New entries come a feed at a time, in whatever order the feeds answered;
+ * the clusterer decides best in the order things happened (a feed's whole
+ * archive first can glue earlier stories onto a later one).  So the story
+ * thread waits until no entry arrived for STORY_SETTLE_MS (at most
+ * STORY_SETTLE_MAX_MS, or until a full batch is there), and decides a
+ * batch in the order of its entries' times.
+ */
+#define STORY_SETTLE_MS 250
+#define STORY_SETTLE_MAX_MS 2000
 /* Seconds before a batch that could not be written is tried again. */
 #define STORY_RETRY 5
 
@@ -227,13 +237,31 @@ decide(struct sheafd *d, const struct store_entry *e, struct story_rec *rec)
  * store is not held while the window works.  The window was dirty or
  * stale: it is first rebuilt from the store as last committed.
  */
+/* An entry of a batch, with the time it counts at. */
+struct timed {
+	uint64_t seq;
+	int64_t time;
+};
+
+/* Older first; arrival order among entries of the same time. */
+static int
+by_time(const void *a, const void *b)
+{
+	const struct timed *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 static int
 cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
     struct story_result *r)
 {
 	struct store_rtx *rtx;
 	struct store_entry e;
-	size_t i;
+	struct timed *order = NULL;
+	size_t i, m = 0;
 	int rc;
 
 	if ((rc = store_read_begin(d->st, &rtx)) != SH_OK)
@@ -246,10 +274,25 @@ cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
 		    d->cl_restored);
 	}
 	d->cl_dirty = true; /* until the main thread wrote r */
+	/* The batch in the order of its entries' times, then arrival. */
+	order = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*order));
 	for (i = 0; i < n; i++) {
 		store_entry_init(&e);
 		rc = store_entry_get(rtx, seqs[i], &e);
 		if (rc == SH_OK && e.story_id == 0) {
+			order[m].seq = seqs[i];
+			order[m++].time = entry_time(e.published, e.first_seen);
+		}
+		store_entry_clear(&e);
+		if (rc != SH_OK && rc != SH_ENOTFOUND)
+			goto out;
+		rc = SH_OK; /* deleted with its feed meanwhile */
+	}
+	qsort(order, m, sizeof(*order), by_time);
+	for (i = 0; i < m; i++) {
+		store_entry_init(&e);
+		rc = store_entry_get(rtx, order[i].seq, &e);
+		if (rc == SH_OK) {
 			if (r->n == r->cap) {
 				r->cap = r->cap ? r->cap * 2 : 64;
 				r->v =
@@ -258,11 +301,11 @@ cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
 			decide(d, &e, &r->v[r->n++]);
 		}
 		store_entry_clear(&e);
-		if (rc != SH_OK && rc != SH_ENOTFOUND)
+		if (rc != SH_OK)
 			goto out;
-		rc = SH_OK; /* deleted with its feed meanwhile */
 	}
 out:
+	free(order);
 	store_read_end(rtx);
 	store_release_pages(d->st); /* the entries just read */
 	return rc;
@@ -443,6 +486,31 @@ wake_main(struct sheafd *d)
 		log_warn("stories: eventfd");
 }
 
+/* Wait, under story_lock, until the queue stops growing for a while. */
+static void
+settle(struct sheafd *d)
+{
+	int64_t start = sh_monotonic_ms();
+	struct timespec until;
+	size_t seen;
+	int rc;
+
+	while (!d->story_stop && d->story_qn < STORY_BATCH) {
+		seen = d->story_qn;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += STORY_SETTLE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		rc = pthread_cond_timedwait(&d->story_cond, &d->story_lock,
+		    &until);
+		if ((rc == ETIMEDOUT && d->story_qn == seen) ||
+		    sh_monotonic_ms() - start >= STORY_SETTLE_MAX_MS)
+			break;
+	}
+}
+
 /*
  * The story thread: takes a batch from the queue, clusters it, hands the
  * decisions to the main thread and waits until they are written.  A batch
@@ -467,6 +535,7 @@ story_main(void *arg)
 	for (;;) {
 		while (d->story_qn == 0 && !d->story_stop)
 			pthread_cond_wait(&d->story_cond, &d->story_lock);
+		settle(d);
 		if (d->story_stop)
 			break;
 		n = queue_take(d, seqs, STORY_BATCH);
