@@ -297,22 +297,6 @@ set_str(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
-/* A new entry of this poll, to be clustered once it is stored. */
-struct fresh {
-	uint64_t seq;
-	int64_t time;
-};
-
-static int
-fresh_cmp(const void *a, const void *b)
-{
-	const struct fresh *x = a, *y = b;
-
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /*
  * Store the document's entries and queue the new ones for the story
  * thread oldest first: a feed lists its newest entry first, and a story
@@ -321,7 +305,7 @@ fresh_cmp(const void *a, const void *b)
 static int
 store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 {
-	struct fresh *fresh = NULL;
+	struct timed_seq *fresh = NULL; /* new entries, clustered once stored */
 	enum store_upsert what;
 	size_t i, nfresh = 0;
 	int rc = SH_OK;
@@ -357,7 +341,7 @@ store_entries(struct store_wtx *wtx, struct poll_ctx *c)
 			c->nchanged++;
 	}
 	if (nfresh > 1)
-		qsort(fresh, nfresh, sizeof(*fresh), fresh_cmp);
+		qsort(fresh, nfresh, sizeof(*fresh), timed_seq_cmp);
 	for (i = 0; i < nfresh; i++)
 		story_new_add(c->d, fresh[i].seq);
 out:

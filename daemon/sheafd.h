@@ -420,6 +420,16 @@ void story_new_reset(struct sheafd *d);
  */
 void story_new_add(struct sheafd *d, uint64_t seq);
 
+/* An entry's seq and the time it counts at, to give the clusterer entries
+ * in the order things happened. */
+struct timed_seq {
+	uint64_t seq;
+	int64_t time;
+};
+
+/** qsort() order of struct timed_seq: older first, then by seq. */
+int timed_seq_cmp(const void *a, const void *b);
+
 /**
  * After store_write() returned: on success the entries collected go to the
  * story thread; on failure they are forgotten (they were not stored).

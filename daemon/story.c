@@ -232,35 +232,28 @@ decide(struct sheafd *d, const struct store_entry *e, struct story_rec *rec)
 	}
 }
 
-/*
- * Cluster a batch of stored entries into r, from a read transaction: the
- * store is not held while the window works.  The window was dirty or
- * stale: it is first rebuilt from the store as last committed.
- */
-/* An entry of a batch, with the time it counts at. */
-struct timed {
-	uint64_t seq;
-	int64_t time;
-};
-
-/* Older first; arrival order among entries of the same time. */
-static int
-by_time(const void *a, const void *b)
+int
+timed_seq_cmp(const void *a, const void *b)
 {
-	const struct timed *x = a, *y = b;
+	const struct timed_seq *x = a, *y = b;
 
 	if (x->time != y->time)
 		return x->time < y->time ? -1 : 1;
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/*
+ * Cluster a batch of stored entries into r, from a read transaction: the
+ * store is not held while the window works.  The window was dirty or
+ * stale: it is first rebuilt from the store as last committed.
+ */
 static int
 cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
     struct story_result *r)
 {
 	struct store_rtx *rtx;
 	struct store_entry e;
-	struct timed *order = NULL;
+	struct timed_seq *order = NULL;
 	size_t i, m = 0;
 	int rc;
 
@@ -288,7 +281,7 @@ cluster_batch(struct sheafd *d, const uint64_t *seqs, size_t n,
 			goto out;
 		rc = SH_OK; /* deleted with its feed meanwhile */
 	}
-	qsort(order, m, sizeof(*order), by_time);
+	qsort(order, m, sizeof(*order), timed_seq_cmp);
 	for (i = 0; i < m; i++) {
 		store_entry_init(&e);
 		rc = store_entry_get(rtx, order[i].seq, &e);
